@@ -1,0 +1,30 @@
+// The HTTP application: request ids and logging, health check, and each surface mounted once.
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import { registerApi, renderApiError, type ApiEnv } from "./api/index.js";
+import type { Deps } from "./deps.js";
+import { GatewayError } from "./errors.js";
+
+export function createApp(deps: Deps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  app.use("*", requestId());
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    c.set("deps", deps);
+    c.set("log", deps.log.child({ requestId: c.var.requestId }));
+    await next();
+    const fields = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) };
+    if (c.req.path !== "/healthz") c.var.log.info(fields, "request");
+  });
+
+  app.get("/healthz", async (c) => {
+    await deps.database.db.execute("select 1");
+    return c.json({ status: "ok", database: deps.database.kind });
+  });
+
+  registerApi(app);
+
+  app.notFound((c) => renderApiError(new GatewayError("not_found", `no route for ${c.req.method} ${c.req.path}`), c));
+  app.onError(renderApiError);
+  return app;
+}

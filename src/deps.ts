@@ -1,0 +1,29 @@
+// The dependencies every part of the gateway receives, built once at boot by main.ts (or by the
+// test harness). Nothing imports a db or logger singleton; they come from here.
+import type { Config } from "./config.js";
+import { openDatabase, type Database, type Db } from "./db/client.js";
+import type { Logger } from "./log.js";
+import { Reconciler, type Clock } from "./sync/index.js";
+
+export interface Deps {
+  config: Config;
+  database: Database;
+  db: Db;
+  log: Logger;
+  clock: Clock;
+  reconciler: Reconciler;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Opens the database, applies migrations and wires the reconciler. */
+export async function buildDeps(config: Config, log: Logger, clock: Clock = systemClock): Promise<Deps> {
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DSYNC_DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
+  try {
+    await database.migrate();
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return { config, database, db: database.db, log, clock, reconciler: new Reconciler(database.db, clock) };
+}

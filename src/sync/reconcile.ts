@@ -1,0 +1,471 @@
+// Reconcile: the only writer of directory users, groups and memberships, and the only creator of
+// dsync.* events. Each function runs inside a DirectoryWrite (one transaction, directory locked),
+// compares canonical values with stored ones, writes what changed and emits one event per change.
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import type { Db } from "../db/client.js";
+import { directories, directoryGroups, directoryUsers, groupMemberships } from "../db/schema.js";
+import { GatewayError } from "../errors.js";
+import {
+  CanonicalGroup,
+  CanonicalUser,
+  GROUP_COMPARED_FIELDS,
+  USER_COMPARED_FIELDS,
+  newId,
+  type CanonicalGroupInput,
+  type CanonicalUserInput,
+  type DirectoryGroup,
+  type DirectoryState,
+  type DirectoryUser,
+} from "../model/index.js";
+import { asJson, previousAttributes } from "./diff.js";
+import type { DirectoryWrite } from "./directory-write.js";
+import { toDirectory, toDirectoryGroup, toDirectoryUser, type GroupRow, type UserRow } from "./render.js";
+
+/** Points at a user or group by our id or by the IdP's id. */
+export type Ref = { id: string } | { idp_id: string };
+
+/** What a write did to one record. */
+export type Change = "created" | "updated" | "unchanged";
+
+export interface UserResult {
+  user: DirectoryUser;
+  change: Change;
+}
+
+export interface GroupResult {
+  group: DirectoryGroup;
+  change: Change;
+}
+
+export interface MembershipResult {
+  group: DirectoryGroup;
+  added: string[];
+  removed: string[];
+  /** Refs that matched no user of this directory; the caller decides whether that is an error. */
+  missing: Ref[];
+}
+
+/** Options for writes that are part of a full snapshot: rows touched get the run's mark. */
+export interface MarkOptions {
+  mark?: string;
+}
+
+// ---------------------------------------------------------------- users
+
+export async function upsertUsers(
+  w: DirectoryWrite,
+  inputs: CanonicalUserInput[],
+  options: MarkOptions = {},
+): Promise<UserResult[]> {
+  const users = inputs.map(canonicalUser);
+  if (users.length === 0) return [];
+  const existing = new Map(
+    (await selectUsers(w, inArray(directoryUsers.idpId, unique(users.map((u) => u.idp_id))))).map((r) => [r.idpId, r]),
+  );
+  const groupsOf = await loadGroupsOf(w.tx, [...existing.values()].map((r) => r.id));
+  const mark = options.mark ?? null;
+  const results: UserResult[] = [];
+  const unchangedIds: string[] = [];
+
+  for (const user of users) {
+    const current = existing.get(user.idp_id);
+    if (!current) {
+      const [row] = await w.tx
+        .insert(directoryUsers)
+        .values({ ...userColumns(user), id: newId("directory_user"), ...scopeColumns(w), syncMark: mark, createdAt: w.now, updatedAt: w.now })
+        .returning();
+      const rendered = toDirectoryUser(row!, []);
+      w.emit("dsync.user.created", rendered);
+      existing.set(user.idp_id, row!);
+      groupsOf.set(row!.id, []);
+      results.push({ user: rendered, change: "created" });
+      continue;
+    }
+    const previous = previousAttributes(toCanonicalUser(current), user, USER_COMPARED_FIELDS);
+    if (!previous) {
+      unchangedIds.push(current.id);
+      results.push({ user: toDirectoryUser(current, groupsOf.get(current.id) ?? []), change: "unchanged" });
+      continue;
+    }
+    const [row] = await w.tx
+      .update(directoryUsers)
+      .set({ ...userColumns(user), syncMark: mark ?? current.syncMark, updatedAt: w.now })
+      .where(eq(directoryUsers.id, current.id))
+      .returning();
+    const rendered = toDirectoryUser(row!, groupsOf.get(row!.id) ?? []);
+    w.emit("dsync.user.updated", { ...rendered, previous_attributes: previous });
+    existing.set(user.idp_id, row!);
+    results.push({ user: rendered, change: "updated" });
+  }
+  if (mark && unchangedIds.length > 0) {
+    await w.tx.update(directoryUsers).set({ syncMark: mark }).where(inArray(directoryUsers.id, unchangedIds));
+  }
+  return results;
+}
+
+/** Applies `change` to a stored user's canonical record and writes the result through upsertUsers. */
+export async function updateUser(
+  w: DirectoryWrite,
+  ref: Ref,
+  change: (current: CanonicalUser) => CanonicalUserInput,
+): Promise<UserResult> {
+  const [current] = await selectUsers(w, refCondition(directoryUsers, ref));
+  if (!current) throw refNotFound("directory user", ref);
+  const [result] = await upsertUsers(w, [{ ...change(toCanonicalUser(current)), idp_id: current.idpId }]);
+  return result!;
+}
+
+/** Deactivation keeps the user, with state inactive (dsync.user.updated). */
+export function deactivateUser(w: DirectoryWrite, ref: Ref): Promise<UserResult> {
+  return updateUser(w, ref, (user) => ({ ...user, state: "inactive" }));
+}
+
+/**
+ * Deletes users (dsync.user.deleted each, carrying the user as it was, groups included).
+ * Their memberships go with them without separate user_removed events.
+ */
+export async function deleteUsers(w: DirectoryWrite, refs: Ref[]): Promise<DirectoryUser[]> {
+  const rows = await selectUsers(w, refsCondition(directoryUsers, refs));
+  if (rows.length === 0) return [];
+  const groupsOf = await loadGroupsOf(w.tx, rows.map((r) => r.id));
+  const deleted = rows.map((row) => toDirectoryUser(row, groupsOf.get(row.id) ?? []));
+  await w.tx.delete(directoryUsers).where(inArray(directoryUsers.id, rows.map((r) => r.id)));
+  for (const user of deleted) w.emit("dsync.user.deleted", user);
+  return deleted;
+}
+
+// ---------------------------------------------------------------- groups
+
+export async function upsertGroups(
+  w: DirectoryWrite,
+  inputs: CanonicalGroupInput[],
+  options: MarkOptions = {},
+): Promise<GroupResult[]> {
+  const groups = inputs.map((input) => asJson(CanonicalGroup.parse(input)));
+  if (groups.length === 0) return [];
+  const existing = new Map(
+    (await selectGroups(w, inArray(directoryGroups.idpId, unique(groups.map((g) => g.idp_id))))).map((r) => [r.idpId, r]),
+  );
+  const mark = options.mark ?? null;
+  const results: GroupResult[] = [];
+  const unchangedIds: string[] = [];
+
+  for (const group of groups) {
+    const current = existing.get(group.idp_id);
+    if (!current) {
+      const [row] = await w.tx
+        .insert(directoryGroups)
+        .values({ ...groupColumns(group), id: newId("directory_group"), ...scopeColumns(w), syncMark: mark, createdAt: w.now, updatedAt: w.now })
+        .returning();
+      const rendered = toDirectoryGroup(row!);
+      w.emit("dsync.group.created", rendered);
+      existing.set(group.idp_id, row!);
+      results.push({ group: rendered, change: "created" });
+      continue;
+    }
+    const previous = previousAttributes(toCanonicalGroup(current), group, GROUP_COMPARED_FIELDS);
+    if (!previous) {
+      unchangedIds.push(current.id);
+      results.push({ group: toDirectoryGroup(current), change: "unchanged" });
+      continue;
+    }
+    const [row] = await w.tx
+      .update(directoryGroups)
+      .set({ ...groupColumns(group), syncMark: mark ?? current.syncMark, updatedAt: w.now })
+      .where(eq(directoryGroups.id, current.id))
+      .returning();
+    const rendered = toDirectoryGroup(row!);
+    w.emit("dsync.group.updated", { ...rendered, previous_attributes: previous });
+    existing.set(group.idp_id, row!);
+    results.push({ group: rendered, change: "updated" });
+  }
+  if (mark && unchangedIds.length > 0) {
+    await w.tx.update(directoryGroups).set({ syncMark: mark }).where(inArray(directoryGroups.id, unchangedIds));
+  }
+  return results;
+}
+
+/** Deletes groups (dsync.group.deleted each); memberships go with them. */
+export async function deleteGroups(w: DirectoryWrite, refs: Ref[]): Promise<DirectoryGroup[]> {
+  const rows = await selectGroups(w, refsCondition(directoryGroups, refs));
+  if (rows.length === 0) return [];
+  await w.tx.delete(directoryGroups).where(inArray(directoryGroups.id, rows.map((r) => r.id)));
+  const deleted = rows.map(toDirectoryGroup);
+  for (const group of deleted) w.emit("dsync.group.deleted", group);
+  return deleted;
+}
+
+// ---------------------------------------------------------------- memberships
+
+/** Adds users to a group; dsync.group.user_added for each user not already a member. */
+export async function addGroupMembers(
+  w: DirectoryWrite,
+  groupRef: Ref,
+  userRefs: Ref[],
+  options: MarkOptions = {},
+): Promise<MembershipResult> {
+  const group = await requireGroup(w, groupRef);
+  const { users, missing } = await resolveUsers(w, userRefs);
+  const userIds = users.map((u) => u.id);
+  const already = new Set(await memberIds(w.tx, group.id, userIds));
+  const toAdd = users.filter((u) => !already.has(u.id));
+  const mark = options.mark ?? null;
+  if (toAdd.length > 0) {
+    await w.tx.insert(groupMemberships).values(
+      toAdd.map((u) => ({ directoryId: w.scope.directoryId, groupId: group.id, userId: u.id, syncMark: mark, createdAt: w.now })),
+    );
+  }
+  if (mark && already.size > 0) {
+    await w.tx
+      .update(groupMemberships)
+      .set({ syncMark: mark })
+      .where(and(eq(groupMemberships.groupId, group.id), inArray(groupMemberships.userId, [...already])));
+  }
+  await emitMembershipEvents(w, "dsync.group.user_added", group, toAdd);
+  return { group: toDirectoryGroup(group), added: toAdd.map((u) => u.id), removed: [], missing };
+}
+
+/** Removes users from a group; dsync.group.user_removed for each user that was a member. */
+export async function removeGroupMembers(w: DirectoryWrite, groupRef: Ref, userRefs: Ref[]): Promise<MembershipResult> {
+  const group = await requireGroup(w, groupRef);
+  const { users, missing } = await resolveUsers(w, userRefs);
+  const removedIds = users.length
+    ? (
+        await w.tx
+          .delete(groupMemberships)
+          .where(and(eq(groupMemberships.groupId, group.id), inArray(groupMemberships.userId, users.map((u) => u.id))))
+          .returning({ userId: groupMemberships.userId })
+      ).map((r) => r.userId)
+    : [];
+  const removed = users.filter((u) => removedIds.includes(u.id));
+  await emitMembershipEvents(w, "dsync.group.user_removed", group, removed);
+  return { group: toDirectoryGroup(group), added: [], removed: removed.map((u) => u.id), missing };
+}
+
+/** Makes `userRefs` the group's exact member list, emitting only the differences. */
+export async function replaceGroupMembers(w: DirectoryWrite, groupRef: Ref, userRefs: Ref[]): Promise<MembershipResult> {
+  const group = await requireGroup(w, groupRef);
+  const { users, missing } = await resolveUsers(w, userRefs);
+  const wanted = new Set(users.map((u) => u.id));
+  const current = await w.tx
+    .select({ userId: groupMemberships.userId })
+    .from(groupMemberships)
+    .where(eq(groupMemberships.groupId, group.id));
+  const toRemove = current.map((r) => r.userId).filter((id) => !wanted.has(id));
+  const removed = toRemove.length ? await removeGroupMembers(w, { id: group.id }, toRemove.map((id) => ({ id }))) : null;
+  const added = await addGroupMembers(w, { id: group.id }, users.map((u) => ({ id: u.id })));
+  return { group: added.group, added: added.added, removed: removed?.removed ?? [], missing };
+}
+
+// ---------------------------------------------------------------- the directory itself
+
+/** Changes the directory's state; becoming linked for the first time emits dsync.activated. */
+export async function setDirectoryState(w: DirectoryWrite, state: DirectoryState): Promise<void> {
+  if (w.directory.state === state) return;
+  const [row] = await w.tx
+    .update(directories)
+    .set({ state, updatedAt: w.now })
+    .where(eq(directories.id, w.scope.directoryId))
+    .returning();
+  if (state === "linked") w.emit("dsync.activated", toDirectory(row!));
+}
+
+/**
+ * Deletes the directory with its users, groups and memberships. Emits dsync.deleted alone: the app
+ * is told once that everything under the directory is gone, with no per-user or per-group events.
+ */
+export async function deleteDirectory(w: DirectoryWrite): Promise<void> {
+  w.emit("dsync.deleted", { ...toDirectory(w.directory), state: "deleting", updated_at: w.now.toISOString() });
+  await w.tx.delete(directories).where(eq(directories.id, w.scope.directoryId));
+}
+
+// ---------------------------------------------------------------- snapshot sweep
+
+/**
+ * After a full snapshot: deletes up to `limit` users, groups and memberships of this directory that
+ * the run with `mark` did not see, in that order. Returns how many it removed; 0 means done.
+ */
+export async function sweepUnseen(w: DirectoryWrite, mark: string, limit: number): Promise<{ users: number; groups: number; memberships: number }> {
+  const unseenUsers = await w.tx
+    .select({ id: directoryUsers.id })
+    .from(directoryUsers)
+    .where(and(eq(directoryUsers.directoryId, w.scope.directoryId), unseenBy(directoryUsers.syncMark, mark)))
+    .limit(limit);
+  if (unseenUsers.length > 0) return { users: (await deleteUsers(w, unseenUsers)).length, groups: 0, memberships: 0 };
+
+  const unseenGroups = await w.tx
+    .select({ id: directoryGroups.id })
+    .from(directoryGroups)
+    .where(and(eq(directoryGroups.directoryId, w.scope.directoryId), unseenBy(directoryGroups.syncMark, mark)))
+    .limit(limit);
+  if (unseenGroups.length > 0) return { users: 0, groups: (await deleteGroups(w, unseenGroups)).length, memberships: 0 };
+
+  const unseenEdges = await w.tx
+    .select({ groupId: groupMemberships.groupId, userId: groupMemberships.userId })
+    .from(groupMemberships)
+    .where(and(eq(groupMemberships.directoryId, w.scope.directoryId), unseenBy(groupMemberships.syncMark, mark)))
+    .limit(limit);
+  let memberships = 0;
+  for (const [groupId, userIds] of groupBy(unseenEdges, (e) => e.groupId, (e) => e.userId)) {
+    memberships += (await removeGroupMembers(w, { id: groupId }, userIds.map((id) => ({ id })))).removed.length;
+  }
+  return { users: 0, groups: 0, memberships };
+}
+
+// ---------------------------------------------------------------- helpers
+
+function scopeColumns(w: DirectoryWrite) {
+  return { directoryId: w.scope.directoryId, organizationId: w.scope.organizationId };
+}
+
+function userColumns(user: CanonicalUser) {
+  return {
+    idpId: user.idp_id,
+    firstName: user.first_name,
+    lastName: user.last_name,
+    name: user.name,
+    email: user.email,
+    emails: user.emails,
+    username: user.username,
+    jobTitle: user.job_title,
+    state: user.state,
+    customAttributes: user.custom_attributes,
+    rawAttributes: user.raw_attributes,
+    role: user.role,
+  };
+}
+
+/** Parses a user with defaults; a missing display name is derived from first and last name. */
+function canonicalUser(input: CanonicalUserInput): CanonicalUser {
+  const user = asJson(CanonicalUser.parse(input));
+  return { ...user, name: user.name ?? ([user.first_name, user.last_name].filter(Boolean).join(" ") || null) };
+}
+
+function groupColumns(group: CanonicalGroup) {
+  return { idpId: group.idp_id, name: group.name, rawAttributes: group.raw_attributes };
+}
+
+export function toCanonicalUser(row: UserRow): CanonicalUser {
+  return {
+    idp_id: row.idpId,
+    first_name: row.firstName,
+    last_name: row.lastName,
+    name: row.name,
+    email: row.email,
+    emails: row.emails,
+    username: row.username,
+    job_title: row.jobTitle,
+    state: row.state,
+    custom_attributes: row.customAttributes,
+    raw_attributes: row.rawAttributes,
+    role: row.role,
+  };
+}
+
+function toCanonicalGroup(row: GroupRow): CanonicalGroup {
+  return { idp_id: row.idpId, name: row.name, raw_attributes: row.rawAttributes };
+}
+
+type RefTable = typeof directoryUsers | typeof directoryGroups;
+
+function refCondition(table: RefTable, ref: Ref) {
+  return "id" in ref ? eq(table.id, ref.id) : eq(table.idpId, ref.idp_id);
+}
+
+function refsCondition(table: RefTable, refs: Ref[]) {
+  const ids = refs.flatMap((r) => ("id" in r ? [r.id] : []));
+  const idpIds = refs.flatMap((r) => ("idp_id" in r ? [r.idp_id] : []));
+  if (ids.length && idpIds.length) return sql`(${inArray(table.id, ids)} or ${inArray(table.idpId, idpIds)})`;
+  return ids.length ? inArray(table.id, ids) : idpIds.length ? inArray(table.idpId, idpIds) : sql`false`;
+}
+
+function selectUsers(w: DirectoryWrite, condition: SQL) {
+  return w.tx
+    .select()
+    .from(directoryUsers)
+    .where(and(eq(directoryUsers.directoryId, w.scope.directoryId), condition));
+}
+
+function selectGroups(w: DirectoryWrite, condition: SQL) {
+  return w.tx
+    .select()
+    .from(directoryGroups)
+    .where(and(eq(directoryGroups.directoryId, w.scope.directoryId), condition));
+}
+
+async function requireGroup(w: DirectoryWrite, ref: Ref): Promise<GroupRow> {
+  const [group] = await selectGroups(w, refCondition(directoryGroups, ref));
+  if (!group) throw refNotFound("directory group", ref);
+  return group;
+}
+
+async function resolveUsers(w: DirectoryWrite, refs: Ref[]): Promise<{ users: UserRow[]; missing: Ref[] }> {
+  const users = refs.length ? await selectUsers(w, refsCondition(directoryUsers, refs)) : [];
+  const found = (ref: Ref) => users.some((u) => ("id" in ref ? u.id === ref.id : u.idpId === ref.idp_id));
+  return { users, missing: refs.filter((ref) => !found(ref)) };
+}
+
+async function memberIds(tx: Db, groupId: string, userIds: string[]): Promise<string[]> {
+  if (userIds.length === 0) return [];
+  const rows = await tx
+    .select({ userId: groupMemberships.userId })
+    .from(groupMemberships)
+    .where(and(eq(groupMemberships.groupId, groupId), inArray(groupMemberships.userId, userIds)));
+  return rows.map((r) => r.userId);
+}
+
+/** Groups of each user, as they stand in this transaction. */
+export async function loadGroupsOf(tx: Db, userIds: string[]): Promise<Map<string, GroupRow[]>> {
+  const byUser = new Map<string, GroupRow[]>(userIds.map((id) => [id, []]));
+  if (userIds.length === 0) return byUser;
+  const rows = await tx
+    .select({ userId: groupMemberships.userId, group: directoryGroups })
+    .from(groupMemberships)
+    .innerJoin(directoryGroups, eq(directoryGroups.id, groupMemberships.groupId))
+    .where(inArray(groupMemberships.userId, userIds))
+    .orderBy(directoryGroups.id);
+  for (const row of rows) byUser.get(row.userId)!.push(row.group);
+  return byUser;
+}
+
+async function emitMembershipEvents(
+  w: DirectoryWrite,
+  type: "dsync.group.user_added" | "dsync.group.user_removed",
+  group: GroupRow,
+  users: UserRow[],
+): Promise<void> {
+  if (users.length === 0) return;
+  const groupsOf = await loadGroupsOf(w.tx, users.map((u) => u.id));
+  const renderedGroup = toDirectoryGroup(group);
+  for (const user of users) {
+    w.emit(type, {
+      directory_id: w.scope.directoryId,
+      user: toDirectoryUser(user, groupsOf.get(user.id) ?? []),
+      group: renderedGroup,
+    });
+  }
+}
+
+function refNotFound(what: string, ref: Ref): GatewayError {
+  return new GatewayError("not_found", "id" in ref ? `${what} not found: ${ref.id}` : `${what} not found for idp_id ${ref.idp_id}`);
+}
+
+/** Rows whose mark is not this run's (null included): the snapshot did not see them. */
+function unseenBy(column: AnyPgColumn, mark: string): SQL {
+  return sql`${column} is distinct from ${mark}`;
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+function groupBy<T, K, V>(items: T[], key: (item: T) => K, value: (item: T) => V): Map<K, V[]> {
+  const out = new Map<K, V[]>();
+  for (const item of items) {
+    const list = out.get(key(item)) ?? [];
+    list.push(value(item));
+    out.set(key(item), list);
+  }
+  return out;
+}
