@@ -41,8 +41,10 @@ export class DirectoryWriter {
       if (!queue) {
         queue = { scope, jobs: [] };
         this.queues.set(key, queue);
-        // Started on the next turn, so callers arriving in the same tick share the first batch.
-        setImmediate(() => void this.drain(key, queue!));
+        // Started after the current synchronous code, so callers arriving together share the first
+        // batch. A microtask, not setImmediate: PGlite answers without I/O, so a busy reader could
+        // otherwise keep the macrotask queue from ever running the drain.
+        queueMicrotask(() => void this.drain(key, queue!));
       }
       queue.jobs.push({ op: op as WriteOp<unknown>, resolve: resolve as (v: unknown) => void, reject });
     });
