@@ -86,7 +86,7 @@ describe("directories", () => {
   ])("rejects %j with %i naming the field", async (body, status, field) => {
     const res = await h.request("POST", "/directories", body);
     expect(res.status).toBe(status);
-    const error = await res.json();
+    const error = (await res.json()) as any;
     expect(error.code).toBe("invalid_input");
     expect(JSON.stringify(error)).toContain(field);
     expect(JSON.stringify(error)).not.toMatch(/at \w+ \(|\.ts:\d+/);
@@ -95,7 +95,7 @@ describe("directories", () => {
   it("rejects malformed JSON and a non-JSON body with 400", async () => {
     const bad = await h.request("POST", "/directories", "{not json", { headers: { "content-type": "application/json" } });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).message).toMatch(/not valid JSON/);
+    expect(((await bad.json()) as any).message).toMatch(/not valid JSON/);
     const text = await h.request("POST", "/directories", "name=x", { headers: { "content-type": "text/plain" } });
     expect(text.status).toBe(400);
   });
@@ -104,7 +104,7 @@ describe("directories", () => {
     for (const path of ["/directories/directory_nope", "/directory_users/directory_user_nope", "/directory_groups/nope", "/nowhere"]) {
       const res = await h.request("GET", path);
       expect(res.status, path).toBe(404);
-      expect((await res.json()).code).toBe("not_found");
+      expect(((await res.json()) as any).code).toBe("not_found");
     }
     expect((await h.request("DELETE", "/directories/directory_nope")).status).toBe(404);
   });
@@ -181,7 +181,7 @@ describe("users and groups", () => {
   ])("GET %s answers 400 naming %s", async (path, field) => {
     const res = await h.request("GET", path);
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.errors.map((e: any) => e.field)).toContain(field);
   });
 });

@@ -46,17 +46,16 @@ export async function fetchPage<Row extends { id: string }>(
     const rows = await fetch(beyond(backCursor, false), descending ? keyset.ascending : keyset.descending, request.limit + 1);
     const more = rows.length > request.limit;
     const page = rows.slice(0, request.limit).reverse();
-    return {
-      rows: page,
-      list_metadata: { [backward]: more ? page[0]!.id : null, [forward]: page.at(-1)?.id ?? backCursor } as unknown as ListMetadata,
-    };
+    return { rows: page, list_metadata: metadata(forward, page.at(-1)?.id ?? backCursor, more ? page[0]!.id : null) };
   }
   const cursor = request[forward];
   const rows = await fetch(cursor ? beyond(cursor, true) : undefined, descending ? keyset.descending : keyset.ascending, request.limit + 1);
   const more = rows.length > request.limit;
   const page = rows.slice(0, request.limit);
-  return {
-    rows: page,
-    list_metadata: { [forward]: more ? page.at(-1)!.id : null, [backward]: cursor ? (page[0]?.id ?? cursor) : null } as unknown as ListMetadata,
-  };
+  return { rows: page, list_metadata: metadata(forward, more ? page.at(-1)!.id : null, cursor ? (page[0]?.id ?? cursor) : null) };
+}
+
+/** Names the cursors: `onward` continues in the direction of travel, `back` returns. */
+function metadata(forward: keyof ListMetadata, onward: string | null, back: string | null): ListMetadata {
+  return forward === "after" ? { before: back, after: onward } : { before: onward, after: back };
 }
