@@ -20,7 +20,7 @@ import {
 } from "../model/index.js";
 import { asJson, previousAttributes } from "./diff.js";
 import type { DirectoryWrite } from "./directory-write.js";
-import { toDirectory, toDirectoryGroup, toDirectoryUser, type GroupRow, type UserRow } from "./render.js";
+import { toCanonicalGroup, toCanonicalUser, toDirectory, toDirectoryGroup, toDirectoryUser, type GroupRow, type UserRow } from "./render.js";
 
 /** Points at a user or group by our id or by the IdP's id. */
 export type Ref = { id: string } | { idp_id: string };
@@ -344,27 +344,6 @@ function canonicalUser(input: CanonicalUserInput): CanonicalUser {
 
 function groupColumns(group: CanonicalGroup) {
   return { idpId: group.idp_id, name: group.name, rawAttributes: group.raw_attributes };
-}
-
-export function toCanonicalUser(row: UserRow): CanonicalUser {
-  return {
-    idp_id: row.idpId,
-    first_name: row.firstName,
-    last_name: row.lastName,
-    name: row.name,
-    email: row.email,
-    emails: row.emails,
-    username: row.username,
-    job_title: row.jobTitle,
-    state: row.state,
-    custom_attributes: row.customAttributes,
-    raw_attributes: row.rawAttributes,
-    role: row.role,
-  };
-}
-
-function toCanonicalGroup(row: GroupRow): CanonicalGroup {
-  return { idp_id: row.idpId, name: row.name, raw_attributes: row.rawAttributes };
 }
 
 type RefTable = typeof directoryUsers | typeof directoryGroups;

@@ -1,21 +1,41 @@
 // Turns stored rows into the API's objects (WorkOS shapes). Pure; shared by reads and events.
 import type { InferSelectModel } from "drizzle-orm";
 import type { directories, directoryGroups, directoryUsers } from "../db/schema.js";
-import type { Directory, DirectoryGroup, DirectoryType, DirectoryUser, DirectoryState } from "../model/index.js";
+import type { CanonicalGroup, CanonicalUser, Directory, DirectoryGroup, DirectoryState, DirectoryType, DirectoryUser } from "../model/index.js";
 
 export type UserRow = InferSelectModel<typeof directoryUsers>;
 export type GroupRow = InferSelectModel<typeof directoryGroups>;
 export type DirectoryRow = InferSelectModel<typeof directories>;
 
+/** The canonical part of a stored user: what reconcile compares. */
+export function toCanonicalUser(row: UserRow): CanonicalUser {
+  return {
+    idp_id: row.idpId,
+    first_name: row.firstName,
+    last_name: row.lastName,
+    name: row.name,
+    email: row.email,
+    emails: row.emails,
+    username: row.username,
+    job_title: row.jobTitle,
+    state: row.state,
+    custom_attributes: row.customAttributes,
+    raw_attributes: row.rawAttributes,
+    role: row.role,
+  };
+}
+
+export function toCanonicalGroup(row: GroupRow): CanonicalGroup {
+  return { idp_id: row.idpId, name: row.name, raw_attributes: row.rawAttributes };
+}
+
 export function toDirectoryGroup(row: GroupRow): DirectoryGroup {
   return {
     object: "directory_group",
     id: row.id,
-    idp_id: row.idpId,
+    ...toCanonicalGroup(row),
     directory_id: row.directoryId,
     organization_id: row.organizationId,
-    name: row.name,
-    raw_attributes: row.rawAttributes,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -25,21 +45,10 @@ export function toDirectoryUser(row: UserRow, groups: GroupRow[]): DirectoryUser
   return {
     object: "directory_user",
     id: row.id,
-    idp_id: row.idpId,
+    ...toCanonicalUser(row),
     directory_id: row.directoryId,
     organization_id: row.organizationId,
-    first_name: row.firstName,
-    last_name: row.lastName,
-    name: row.name,
-    email: row.email,
-    emails: row.emails,
-    username: row.username,
-    job_title: row.jobTitle,
-    state: row.state,
     groups: groups.map(toDirectoryGroup),
-    custom_attributes: row.customAttributes,
-    raw_attributes: row.rawAttributes,
-    role: row.role,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
