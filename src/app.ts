@@ -4,6 +4,8 @@ import { requestId } from "hono/request-id";
 import { registerApi, renderApiError, type ApiEnv } from "./api/index.js";
 import type { Deps } from "./deps.js";
 import { GatewayError } from "./errors.js";
+import { createPortalApp } from "./portal/app.js";
+import { createScimServer, SCIM_MOUNT } from "./scim/index.js";
 
 export function createApp(deps: Deps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
@@ -22,7 +24,11 @@ export function createApp(deps: Deps): Hono<ApiEnv> {
     return c.json({ status: "ok", database: deps.database.kind });
   });
 
+  // SCIM first, as its own sub-app: it authenticates with directory tokens and renders SCIM errors.
+  app.route(SCIM_MOUNT, createScimServer(deps).app);
   registerApi(app);
+  // After the REST routes: /portal/generate_link and /portal/branding answer before the pages do.
+  app.route("/portal", createPortalApp(deps));
 
   app.notFound((c) => renderApiError(new GatewayError("not_found", `no route for ${c.req.method} ${c.req.path}`), c));
   app.onError(renderApiError);

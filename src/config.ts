@@ -25,6 +25,32 @@ const configSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DSYNC_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** 32-byte key (base64 or hex) that encrypts stored secrets; required with DATABASE_URL (see crypto/secret-box.ts). */
+  DSYNC_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32, "must be 32 bytes, as 64 hex digits or base64")
+    .optional(),
+  /** Development and tests only: allow webhook URLs on private addresses and plain http. */
+  DSYNC_ALLOW_PRIVATE_WEBHOOKS: z.enum(["1", "0", "true", "false"], { message: "must be 1 or 0" }).default("0").transform((v) => v === "1" || v === "true"),
+  DSYNC_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Attempts before a delivery is marked failed; the default backoff spreads 18 over about three days. */
+  DSYNC_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(18),
+  /** An endpoint is disabled after this many consecutive failed attempts ... */
+  DSYNC_WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).default(20),
+  /** ... once it has been failing for at least this many hours (a brief outage never disables it). */
+  DSYNC_WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().min(0).default(6),
+  DSYNC_WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  DSYNC_WEBHOOK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+  /** SCIM requests per second each directory may make (token bucket refill rate); over it, 429. */
+  DSYNC_SCIM_RATE_PER_SEC: z.coerce.number().positive().default(1000),
+  /** Requests a directory may make at once before the rate applies (token bucket size). */
+  DSYNC_SCIM_BURST: z.coerce.number().int().min(1).default(2000),
+  /** Largest SCIM request body accepted, in bytes; larger ones get 413. */
+  DSYNC_SCIM_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** How often the pull-sync scheduler looks for due directories. */
+  DSYNC_SYNC_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /** A sync run's lease; renewed after every page, so only a dead worker's run outlives it. */
+  DSYNC_SYNC_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(300),
 });
 
 /** The validated configuration; field names match the environment variables they come from. */

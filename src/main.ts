@@ -73,6 +73,9 @@ async function startHttp(deps: Deps, config: Config): Promise<() => Promise<void
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
   });
   const url = baseUrl(config, (server.address() as AddressInfo).port);
+  // Links the gateway hands out (SCIM base URLs, setup links) must name the port actually bound
+  // (PORT=0 picks one), so the URL is fixed now that it is known.
+  config.DSYNC_BASE_URL ??= url;
   console.log(`dsync gateway listening on ${url} (database: ${deps.database.kind})`);
   if (initialKey) {
     console.log(`\nOperator API key (shown once, stored hashed; keep it now):\n\n  ${initialKey.key}\n`);

@@ -1,6 +1,8 @@
 // The background worker: runs each registered job loop until stopped. Jobs (webhook delivery,
 // pull-sync scheduling) register here as they are built; with none registered it idles.
 import type { Deps } from "./deps.js";
+import { pullSyncJob } from "./sync/scheduler.js";
+import { webhookDeliveryJob } from "./webhooks/worker.js";
 
 /** A background loop; `stop` resolves once the job has finished its current step. */
 export interface BackgroundJob {
@@ -9,7 +11,7 @@ export interface BackgroundJob {
 }
 
 /** Jobs the worker runs, in start order. */
-export const backgroundJobs: BackgroundJob[] = [];
+export const backgroundJobs: BackgroundJob[] = [webhookDeliveryJob, pullSyncJob];
 
 export function startWorker(deps: Deps, jobs: BackgroundJob[] = backgroundJobs): { stop(): Promise<void> } {
   const running = jobs.map((job) => ({ name: job.name, handle: job.start(deps) }));

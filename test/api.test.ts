@@ -62,6 +62,7 @@ describe("organizations", () => {
     const scope = await h.directory();
     expect((await h.request("DELETE", `/organizations/${scope.organizationId}`)).status).toBe(204);
     expect((await h.request("GET", `/directories/${scope.directoryId}`)).status).toBe(404);
+    await h.settle();
     const events = await h.json("GET", `/events?organization_id=${scope.organizationId}&events=dsync.deleted`);
     expect(events.data.map((e: any) => e.data.id)).toEqual([scope.directoryId]);
   });
@@ -196,6 +197,7 @@ describe("events", () => {
     await h.deps.reconciler.upsertUser(scope, { idp_id: "e1", email: "e1@new.test" });
     h.clock.advance(60_000);
     await h.deps.reconciler.deleteUser(scope, { idp_id: "e1" });
+    await h.settle();
 
     const base = `/events?organization_id=${scope.organizationId}`;
     const all = await h.json("GET", base);

@@ -109,6 +109,7 @@ describe("concurrent writers", () => {
         Array.from({ length: 50 }, (_, i) => pool[(i + s) % 3]!.upsertUser(scope, { idp_id: `f${i}`, email: `f${i}@acme.test` })),
       ),
     );
+    await h.settle();
     writing = false;
     await reader;
 

@@ -6,9 +6,10 @@ import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { buildDeps, type Deps } from "../src/deps.js";
 import { createLogger } from "../src/log.js";
-import type { Clock, DirectoryScope } from "../src/sync/index.js";
+import { waitForSettledFeed, type Clock, type DirectoryScope } from "../src/sync/index.js";
 
 export const TEST_API_KEY = "sk_test_harness_0123456789abcdef";
+export const TEST_ENCRYPTION_KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 export const onPostgres = Boolean(process.env.DATABASE_URL);
 
 /** A clock tests can move by hand. */
@@ -31,6 +32,11 @@ export interface Harness {
   json<T = any>(method: string, path: string, body?: unknown): Promise<T>;
   /** A fresh organization with one directory of the given type. */
   directory(type?: string): Promise<DirectoryScope>;
+  /**
+   * Waits until every transaction running now has ended, so the event feed shows all that has
+   * committed (on Postgres, other test files' transactions hold it back for a moment).
+   */
+  settle(): Promise<void>;
   /** Starts a real HTTP server on a free port; closed by close(). */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -42,6 +48,8 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     DATABASE_URL: process.env.DATABASE_URL,
     DATABASE_POOL_SIZE: "8",
     DSYNC_API_KEY: TEST_API_KEY,
+    // A fixed key: Postgres refuses to start without one (see src/crypto/secret-box.ts).
+    DSYNC_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...env,
   });
@@ -76,12 +84,16 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
       const dir = await json("POST", "/directories", { organization_id: org.id, type, name: "Acme directory" });
       return { organizationId: org.id, directoryId: dir.id };
     },
+    settle: () => waitForSettledFeed(deps.db),
     async listen() {
       const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
         const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
       });
       servers.push(server);
-      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      // As main.ts does: links the app hands out name the port actually bound.
+      if (!env.DSYNC_BASE_URL) deps.config.DSYNC_BASE_URL = url;
+      return url;
     },
     async close() {
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));

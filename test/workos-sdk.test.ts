@@ -79,6 +79,7 @@ describe("@workos-inc/node against the gateway", () => {
     const all = await (await workos.directorySync.listUsers({ group: groups.data[0]!.id })).autoPagination();
     expect(all.map((u) => u.id)).toEqual([user.id]);
 
+    await h.settle();
     const events = await workos.events.listEvents({
       events: ["dsync.activated", "dsync.user.created", "dsync.user.updated", "dsync.group.created", "dsync.group.user_added"],
       organizationId: scope.organizationId,
@@ -114,6 +115,7 @@ describe("@workos-inc/node against the gateway", () => {
   it("deletes a directory through the SDK, which then sees dsync.deleted", async () => {
     const scope = await h.directory();
     await workos.directorySync.deleteDirectory(scope.directoryId);
+    await h.settle();
     const events = await workos.events.listEvents({ events: ["dsync.deleted"], organizationId: scope.organizationId });
     expect(events.data).toHaveLength(1);
     expect(events.data[0]!.data).toMatchObject({ id: scope.directoryId, state: "deleting", organizationId: scope.organizationId });

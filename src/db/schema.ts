@@ -7,6 +7,7 @@ import {
   boolean,
   customType,
   index,
+  integer,
   jsonb,
   pgTable,
   primaryKey,
@@ -110,6 +111,9 @@ export const directoryUsers = pgTable(
     uniqueIndex("directory_users_idp_key").on(t.directoryId, t.idpId),
     index("directory_users_directory_idx").on(t.directoryId, t.id),
     index("directory_users_organization_idx").on(t.organizationId, t.id),
+    // SCIM lookups (userName is case-insensitive, RFC 7643 §4.1.1; externalId as the IdP sent it).
+    index("directory_users_username_idx").on(t.directoryId, sql`lower(${t.username})`),
+    index("directory_users_external_id_idx").on(t.directoryId, sql`(${t.rawAttributes} ->> 'externalId')`),
   ],
 );
 
@@ -133,6 +137,8 @@ export const directoryGroups = pgTable(
     uniqueIndex("directory_groups_idp_key").on(t.directoryId, t.idpId),
     index("directory_groups_directory_idx").on(t.directoryId, t.id),
     index("directory_groups_organization_idx").on(t.organizationId, t.id),
+    // SCIM lookups by displayName (case-insensitive, RFC 7643 §4.2).
+    index("directory_groups_name_idx").on(t.directoryId, sql`lower(${t.name})`),
   ],
 );
 
@@ -184,4 +190,269 @@ export const events = pgTable(
   ],
 );
 
-export const schema = { apiKeys, organizations, directories, directoryUsers, directoryGroups, groupMemberships, events };
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks. Owner: webhooks (src/webhooks/endpoints.ts and the delivery modules beside it).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Where the operator wants events delivered. The signing secret is stored encrypted (secret-box),
+ * because signing needs it back; the previous one stays valid for 24 h after a rotation.
+ */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    url: text("url").notNull(),
+    /** Event types to deliver; null means every type. */
+    events: jsonb("events").$type<string[] | null>(),
+    /** Deliver only this organization's events; null means every organization. */
+    organizationId: text("organization_id"),
+    enabled: boolean("enabled").notNull().default(true),
+    /** Why the gateway disabled it ("gone" on 410, "failing" after a run of failures); null when the operator did. */
+    disabledReason: text("disabled_reason"),
+    workosSignature: boolean("workos_signature").notNull().default(false),
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    previousSecretCiphertext: text("previous_secret_ciphertext"),
+    previousSecretExpiresAt: timestamp("previous_secret_expires_at", { withTimezone: true, mode: "date" }),
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    failingSince: timestamp("failing_since", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+);
+
+/**
+ * One event owed to one endpoint. Due when pending, next_attempt_at has passed, no live lease holds
+ * it, and no earlier pending delivery exists for the same (endpoint, resource_key): per-resource order.
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    endpointId: text("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** The user, group or directory the event is about; deliveries with the same key go in order. */
+    resourceKey: text("resource_key").notNull(),
+    /** The event's feed position: the order within one resource's queue. */
+    orderKey: bigint("order_key", { mode: "number" }).notNull(),
+    /** 0 = deprovisioning lane, 1 = everything else; claimed lowest first. */
+    priority: integer("priority").notNull(),
+    state: text("state").$type<"pending" | "delivered" | "failed">().notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "date" }).notNull(),
+    /** Lease: a worker that claimed the row owns it until then; a crashed worker's claims are retaken after. */
+    lockedUntil: timestamp("locked_until", { withTimezone: true, mode: "date" }),
+    claimToken: text("claim_token"),
+    lastStatus: integer("last_status"),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_endpoint_event_key").on(t.endpointId, t.eventId),
+    // The claim scan: pending rows in lane order.
+    index("webhook_deliveries_due_idx").on(t.priority, t.nextAttemptAt).where(sql`${t.state} = 'pending'`),
+    // Makes "is there an earlier pending delivery for this resource?" one index probe.
+    index("webhook_deliveries_resource_queue_idx").on(t.endpointId, t.resourceKey, t.orderKey).where(sql`${t.state} = 'pending'`),
+  ],
+);
+
+/** Every HTTP attempt, for the per-endpoint delivery log. */
+export const webhookAttempts = pgTable(
+  "webhook_attempts",
+  {
+    id: text("id").primaryKey(),
+    deliveryId: text("delivery_id")
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: "cascade" }),
+    endpointId: text("endpoint_id").notNull(),
+    eventId: text("event_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    attemptedAt: timestamp("attempted_at", { withTimezone: true, mode: "date" }).notNull(),
+    /** HTTP status; null when no response came (timeout, refused connection, refused address). */
+    statusCode: integer("status_code"),
+    latencyMs: integer("latency_ms").notNull(),
+    responseSnippet: text("response_snippet"),
+    error: text("error"),
+    /** When the next try is scheduled; null once delivered or given up. */
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("webhook_attempts_endpoint_idx").on(t.endpointId, t.id)],
+);
+
+/** The dispatcher's place in the settled event feed (one row, id "default"), locked while fanning out. */
+export const webhookDispatchCursor = pgTable("webhook_dispatch_cursor", {
+  id: text("id").primaryKey(),
+  txid: xid8("txid").notNull(),
+  position: bigint("position", { mode: "number" }).notNull(),
+  updatedAt: updatedAt(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// SCIM server. Owner: scim (src/scim/auth.ts owns scim_tokens, src/scim/request-log.ts scim_requests).
+// ---------------------------------------------------------------------------------------------
+
+/** The bearer token of a SCIM directory, stored as a SHA-256 hash (shown once, at creation or rotation). */
+export const scimTokens = pgTable("scim_tokens", {
+  directoryId: text("directory_id")
+    .primaryKey()
+    .references(() => directories.id, { onDelete: "cascade" }),
+  tokenHash: text("token_hash").notNull().unique(),
+  createdAt: createdAt(),
+});
+
+/**
+ * One SCIM request as the live sync log shows it: never a token or a body. No foreign key, so the
+ * batched log writer never fails on a directory deleted meanwhile.
+ */
+export const scimRequests = pgTable(
+  "scim_requests",
+  {
+    id: text("id").primaryKey(),
+    directoryId: text("directory_id").notNull(),
+    organizationId: text("organization_id").notNull(),
+    method: text("method").notNull(),
+    path: text("path").notNull(),
+    status: integer("status").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    error: text("error"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("scim_requests_directory_idx").on(t.directoryId, t.id)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Pull sync. Owner: sync (src/sync/pull-directories.ts owns pull_directories, src/sync/sync-runs.ts
+// owns sync_runs). Connector credentials are stored encrypted (secret-box) and never returned.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One pull directory's connection and schedule: encrypted credentials, settings, the saved delta
+ * cursor, when each kind of run is next due, and the lease that lets one worker at a time sync it.
+ */
+export const pullDirectories = pgTable(
+  "pull_directories",
+  {
+    directoryId: text("directory_id")
+      .primaryKey()
+      .references(() => directories.id, { onDelete: "cascade" }),
+    organizationId: text("organization_id").notNull(),
+    credentialsCiphertext: text("credentials_ciphertext"),
+    settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
+    /** Why the directory is invalid_credentials (or why its last check failed); null when fine. */
+    stateReason: text("state_reason"),
+    /** The connector's resume point for incremental runs; written only after a whole round applied. */
+    cursor: text("cursor"),
+    nextIncrementalAt: timestamp("next_incremental_at", { withTimezone: true, mode: "date" }),
+    nextFullAt: timestamp("next_full_at", { withTimezone: true, mode: "date" }),
+    /** Lease: the worker holding it runs this directory's sync until lease_expires_at (renewed per page). */
+    leaseHolder: text("lease_holder"),
+    leaseRunId: text("lease_run_id"),
+    leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("pull_directories_due_idx").on(t.nextIncrementalAt)],
+);
+
+/** One sync run of a pull directory, as GET /directories/:id/sync_runs lists it. */
+export const syncRuns = pgTable(
+  "sync_runs",
+  {
+    id: text("id").primaryKey(),
+    directoryId: text("directory_id")
+      .notNull()
+      .references(() => directories.id, { onDelete: "cascade" }),
+    organizationId: text("organization_id").notNull(),
+    /** full | incremental */
+    kind: text("kind").notNull(),
+    /** schedule | manual */
+    trigger: text("trigger").notNull(),
+    dryRun: boolean("dry_run").notNull().default(false),
+    /** running | succeeded | failed | needs_confirmation | rejected | abandoned */
+    status: text("status").notNull(),
+    usersSeen: integer("users_seen").notNull().default(0),
+    groupsSeen: integer("groups_seen").notNull().default(0),
+    created: integer("created").notNull().default(0),
+    updated: integer("updated").notNull().default(0),
+    deleted: integer("deleted").notNull().default(0),
+    /** Per-kind counts (users, groups, memberships) for operators. */
+    counts: jsonb("counts").$type<Record<string, unknown>>().notNull().default({}),
+    errors: jsonb("errors").$type<{ message: string; at: string }[]>().notNull().default([]),
+    /** What a run held for confirmation would delete, or what a dry run would emit. */
+    preview: jsonb("preview").$type<Record<string, unknown> | null>(),
+    /** The snapshot mark a run pending confirmation resumes its sweep with. */
+    snapshotMark: text("snapshot_mark"),
+    startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }).notNull(),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("sync_runs_directory_idx").on(t.directoryId, t.id)],
+);
+
+// ---------------------------------------------------------------- admin portal (owner: portal)
+
+/** Single-use setup links an app's backend generates for a customer's IT admin; stored hashed. */
+export const portalLinks = pgTable("portal_links", {
+  id: text("id").primaryKey(),
+  tokenHash: text("token_hash").notNull().unique(),
+  organizationId: text("organization_id")
+    .notNull()
+    .references(() => organizations.id, { onDelete: "cascade" }),
+  intent: text("intent").notNull(),
+  returnUrl: text("return_url"),
+  successUrl: text("success_url"),
+  createdAt: createdAt(),
+  expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  usedAt: timestamp("used_at", { withTimezone: true, mode: "date" }),
+});
+
+/** Portal sessions: one organization each, idle and absolute expiry; the cookie value is stored hashed. */
+export const portalSessions = pgTable(
+  "portal_sessions",
+  {
+    id: text("id").primaryKey(),
+    tokenHash: text("token_hash").notNull().unique(),
+    linkId: text("link_id").notNull(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    csrfToken: text("csrf_token").notNull(),
+    returnUrl: text("return_url"),
+    successUrl: text("success_url"),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true, mode: "date" }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("portal_sessions_organization_idx").on(t.organizationId)],
+);
+
+/** The operator's branding of the portal: one row. */
+export const portalBranding = pgTable("portal_branding", {
+  id: text("id").primaryKey(),
+  appName: text("app_name").notNull(),
+  logoUrl: text("logo_url"),
+  accentColor: text("accent_color").notNull(),
+  updatedAt: updatedAt(),
+});
+
+/** Every action an IT admin takes in the portal: who (session), what, when. */
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id").notNull(),
+    actor: jsonb("actor").$type<{ type: "portal_session"; id: string; ip: string | null; user_agent: string | null }>().notNull(),
+    action: text("action").notNull(),
+    targetId: text("target_id"),
+    detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index("audit_events_organization_idx").on(t.organizationId, t.id)],
+);
+
+// The whole schema, for drizzle's relational queries; kept last so every table above is declared.
+export const schema = { apiKeys, organizations, directories, directoryUsers, directoryGroups, groupMemberships, events, webhookEndpoints, webhookDeliveries, webhookAttempts, webhookDispatchCursor, scimTokens, scimRequests, pullDirectories, syncRuns, portalLinks, portalSessions, portalBranding, auditEvents };

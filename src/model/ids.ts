@@ -10,6 +10,14 @@ const prefixes = {
   directory_group: "directory_group",
   event: "event",
   api_key: "key",
+  webhook_endpoint: "we",
+  webhook_delivery: "webhook_delivery",
+  webhook_attempt: "webhook_attempt",
+  scim_request: "scim_request",
+  sync_run: "sync_run",
+  portal_link: "portal_link",
+  portal_session: "portal_session",
+  audit_event: "audit_event",
 } as const;
 
 /** The kinds of object that get an id. */

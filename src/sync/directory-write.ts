@@ -53,6 +53,16 @@ export class DirectoryWrite {
     this.pending.push({ id: newId("event"), event, data, seq: this.seq });
   }
 
+  /**
+   * Hands over the events buffered so far without writing them: a dry run reads what a write would
+   * emit, then rolls the transaction back.
+   */
+  takePending(): { event: EventType; data: Record<string, unknown> }[] {
+    const taken = this.pending.map((e) => ({ event: e.event, data: e.data }));
+    this.pending = [];
+    return taken;
+  }
+
   /** Writes the buffered events and the new sequence high-water mark; call once, before commit. */
   async flush(): Promise<EmittedEvent[]> {
     if (this.pending.length === 0) return [];

@@ -77,3 +77,85 @@ function toDirectoryEvent(row: typeof events.$inferSelect): DirectoryEvent {
     created_at: row.createdAt.toISOString(),
   };
 }
+
+/** A place in the feed: (txid, position) of an event, or the start { txid: "0", position: 0 }. */
+export interface FeedPosition {
+  txid: string;
+  position: number;
+}
+
+export const FEED_START: FeedPosition = { txid: "0", position: 0 };
+
+/** A settled event with its feed place and directory, for consumers that keep their own cursor. */
+export interface FeedEvent extends DirectoryEvent {
+  organization_id: string;
+  directory_id: string;
+  directory_seq: number;
+  feed: FeedPosition;
+}
+
+/**
+ * Settled events after `after` (and at or before `until`, when given), in feed order. Run inside a
+ * consumer's transaction, it sees only what is final, so the consumer can store the last row's
+ * position as its cursor and never skip an event that commits later.
+ */
+export async function readSettledEventsAfter(db: Db, after: FeedPosition, limit: number, until?: FeedPosition): Promise<FeedEvent[]> {
+  const rows = await db
+    .select()
+    .from(events)
+    .where(
+      and(
+        settled,
+        // Raw SQL: drizzle has no row-value comparison.
+        sql`(${events.txid}, ${events.position}) > (${after.txid}::xid8, ${after.position}::bigint)`,
+        until ? sql`(${events.txid}, ${events.position}) <= (${until.txid}::xid8, ${until.position}::bigint)` : undefined,
+      ),
+    )
+    .orderBy(asc(events.txid), asc(events.position))
+    .limit(limit);
+  return rows.map(toFeedEvent);
+}
+
+/** The feed place of one event, or null when there is no such event. */
+export async function feedPositionOf(db: Db, eventId: string): Promise<FeedPosition | null> {
+  const [row] = await db.select({ txid: events.txid, position: events.position }).from(events).where(eq(events.id, eventId));
+  return row ? { txid: String(row.txid), position: Number(row.position) } : null;
+}
+
+/** Events by id (any order), with their feed place and directory, for delivering them. */
+export async function getEventsByIds(db: Db, ids: string[]): Promise<Map<string, FeedEvent>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select().from(events).where(inArray(events.id, ids));
+  return new Map(rows.map((row) => [row.id, toFeedEvent(row)]));
+}
+
+function toFeedEvent(row: typeof events.$inferSelect): FeedEvent {
+  return {
+    ...toDirectoryEvent(row),
+    organization_id: row.organizationId,
+    directory_id: row.directoryId,
+    directory_seq: row.directorySeq,
+    feed: { txid: String(row.txid), position: Number(row.position) },
+  };
+}
+
+/**
+ * Resolves once every transaction that was running when it was called has ended, so everything
+ * committed before the call is visible in the feed. The horizon is cluster-wide: a transaction in
+ * another database of the same server also holds the feed back until it ends.
+ */
+export async function waitForSettledFeed(db: Db, timeoutMs = 10_000): Promise<void> {
+  const horizon = await scalar(db, sql`select pg_snapshot_xmax(pg_current_snapshot())::text as v`);
+  const deadline = Date.now() + timeoutMs;
+  while ((await scalar(db, sql`select (pg_snapshot_xmin(pg_current_snapshot()) >= ${horizon}::xid8)::text as v`)) !== "true") {
+    if (Date.now() > deadline) throw new Error(`the event feed did not settle within ${timeoutMs} ms: a transaction is still running`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function scalar(db: Db, query: SQL): Promise<string> {
+  const result = (await db.execute(query)) as unknown;
+  // postgres.js returns the rows; PGlite returns { rows }.
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { v: string }[];
+  return rows[0]!.v;
+}

@@ -1,5 +1,5 @@
 // Reads of directory users and groups for the API. Every query is filtered by the caller's Access.
-import { and, asc, desc, eq, gt, inArray, lt, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, ilike, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { fetchPage, type Keyset, type ListMetadata, type PageRequest } from "../db/paginate.js";
 import { directoryGroups, directoryUsers, groupMemberships } from "../db/schema.js";
@@ -17,11 +17,20 @@ export interface Page<T> {
 export interface UserFilter {
   directoryId?: string | undefined;
   groupId?: string | undefined;
+  /** Case-insensitive substring of the e-mail, name, username or IdP id. */
+  search?: string | undefined;
 }
 
 export interface GroupFilter {
   directoryId?: string | undefined;
   userId?: string | undefined;
+  /** Case-insensitive substring of the name. */
+  search?: string | undefined;
+}
+
+/** Escapes LIKE wildcards so a search for "50%" finds "50%", not everything starting with 50. */
+export function containing(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 }
 
 const idKeyset = (column: typeof directoryUsers.id | typeof directoryGroups.id): Keyset => ({
@@ -39,6 +48,14 @@ export async function listDirectoryUsers(db: Db, access: Access, filter: UserFil
       ? inArray(
           directoryUsers.id,
           db.select({ id: groupMemberships.userId }).from(groupMemberships).where(eq(groupMemberships.groupId, filter.groupId)),
+        )
+      : undefined,
+    filter.search
+      ? or(
+          ilike(directoryUsers.email, containing(filter.search)),
+          ilike(directoryUsers.name, containing(filter.search)),
+          ilike(directoryUsers.username, containing(filter.search)),
+          ilike(directoryUsers.idpId, containing(filter.search)),
         )
       : undefined,
   ];
@@ -74,6 +91,7 @@ export async function listDirectoryGroups(db: Db, access: Access, filter: GroupF
           db.select({ id: groupMemberships.groupId }).from(groupMemberships).where(eq(groupMemberships.userId, filter.userId)),
         )
       : undefined,
+    filter.search ? ilike(directoryGroups.name, containing(filter.search)) : undefined,
   ];
   const { rows, list_metadata } = await fetchPage(request, idKeyset(directoryGroups.id), (cursor, orderBy, limit) =>
     db
@@ -92,4 +110,19 @@ export async function getDirectoryGroup(db: Db, access: Access, id: string): Pro
     .from(directoryGroups)
     .where(and(eq(directoryGroups.id, id), access.kind === "organization" ? eq(directoryGroups.organizationId, access.organizationId) : undefined));
   return row ? toDirectoryGroup(row) : null;
+}
+
+/** How many users (and of them active) and groups a directory holds. */
+export async function countDirectoryMembers(db: Db, access: Access, directoryId: string): Promise<{ users: number; active_users: number; groups: number }> {
+  const scoped = (column: typeof directoryUsers.organizationId | typeof directoryGroups.organizationId) =>
+    access.kind === "organization" ? eq(column, access.organizationId) : undefined;
+  const [users] = await db
+    .select({ all: count(), active: count(sql`case when ${directoryUsers.state} = 'active' then 1 end`) })
+    .from(directoryUsers)
+    .where(and(eq(directoryUsers.directoryId, directoryId), scoped(directoryUsers.organizationId)));
+  const [groups] = await db
+    .select({ all: count() })
+    .from(directoryGroups)
+    .where(and(eq(directoryGroups.directoryId, directoryId), scoped(directoryGroups.organizationId)));
+  return { users: users?.all ?? 0, active_users: users?.active ?? 0, groups: groups?.all ?? 0 };
 }

@@ -67,37 +67,36 @@ export async function upsertUsers(
   const mark = options.mark ?? null;
   const results: UserResult[] = [];
   const unchangedIds: string[] = [];
+  // New rows are written together after the loop: one statement per chunk, not one per user.
+  const inserts = new Map<string, UserRow>();
 
   for (const user of users) {
     const current = existing.get(user.idp_id);
     if (!current) {
-      const [row] = await w.tx
-        .insert(directoryUsers)
-        .values({ ...userColumns(user), id: newId("directory_user"), ...scopeColumns(w), syncMark: mark, createdAt: w.now, updatedAt: w.now })
-        .returning();
-      const rendered = toDirectoryUser(row!, []);
+      const row: UserRow = { ...userColumns(user), id: newId("directory_user"), ...scopeColumns(w), syncMark: mark, createdAt: w.now, updatedAt: w.now };
+      const rendered = toDirectoryUser(row, []);
       w.emit("dsync.user.created", rendered);
-      existing.set(user.idp_id, row!);
-      groupsOf.set(row!.id, []);
+      existing.set(user.idp_id, row);
+      inserts.set(user.idp_id, row);
       results.push({ user: rendered, change: "created" });
       continue;
     }
     const previous = previousAttributes(toCanonicalUser(current), user, USER_COMPARED_FIELDS);
     if (!previous) {
-      unchangedIds.push(current.id);
+      if (!inserts.has(user.idp_id)) unchangedIds.push(current.id);
       results.push({ user: toDirectoryUser(current, groupsOf.get(current.id) ?? []), change: "unchanged" });
       continue;
     }
-    const [row] = await w.tx
-      .update(directoryUsers)
-      .set({ ...userColumns(user), syncMark: mark ?? current.syncMark, updatedAt: w.now })
-      .where(eq(directoryUsers.id, current.id))
-      .returning();
-    const rendered = toDirectoryUser(row!, groupsOf.get(row!.id) ?? []);
+    const row: UserRow = { ...current, ...userColumns(user), syncMark: mark ?? current.syncMark, updatedAt: w.now };
+    // The same user twice in one batch: the second version replaces the pending insert.
+    if (inserts.has(user.idp_id)) inserts.set(user.idp_id, row);
+    else await w.tx.update(directoryUsers).set({ ...userColumns(user), syncMark: row.syncMark, updatedAt: w.now }).where(eq(directoryUsers.id, current.id));
+    const rendered = toDirectoryUser(row, groupsOf.get(row.id) ?? []);
     w.emit("dsync.user.updated", { ...rendered, previous_attributes: previous });
-    existing.set(user.idp_id, row!);
+    existing.set(user.idp_id, row);
     results.push({ user: rendered, change: "updated" });
   }
+  for (const chunk of chunks([...inserts.values()], INSERT_CHUNK)) await w.tx.insert(directoryUsers).values(chunk);
   if (mark && unchangedIds.length > 0) {
     await w.tx.update(directoryUsers).set({ syncMark: mark }).where(inArray(directoryUsers.id, unchangedIds));
   }
@@ -150,36 +149,34 @@ export async function upsertGroups(
   const mark = options.mark ?? null;
   const results: GroupResult[] = [];
   const unchangedIds: string[] = [];
+  const inserts = new Map<string, GroupRow>();
 
   for (const group of groups) {
     const current = existing.get(group.idp_id);
     if (!current) {
-      const [row] = await w.tx
-        .insert(directoryGroups)
-        .values({ ...groupColumns(group), id: newId("directory_group"), ...scopeColumns(w), syncMark: mark, createdAt: w.now, updatedAt: w.now })
-        .returning();
-      const rendered = toDirectoryGroup(row!);
+      const row: GroupRow = { ...groupColumns(group), id: newId("directory_group"), ...scopeColumns(w), syncMark: mark, createdAt: w.now, updatedAt: w.now };
+      const rendered = toDirectoryGroup(row);
       w.emit("dsync.group.created", rendered);
-      existing.set(group.idp_id, row!);
+      existing.set(group.idp_id, row);
+      inserts.set(group.idp_id, row);
       results.push({ group: rendered, change: "created" });
       continue;
     }
     const previous = previousAttributes(toCanonicalGroup(current), group, GROUP_COMPARED_FIELDS);
     if (!previous) {
-      unchangedIds.push(current.id);
+      if (!inserts.has(group.idp_id)) unchangedIds.push(current.id);
       results.push({ group: toDirectoryGroup(current), change: "unchanged" });
       continue;
     }
-    const [row] = await w.tx
-      .update(directoryGroups)
-      .set({ ...groupColumns(group), syncMark: mark ?? current.syncMark, updatedAt: w.now })
-      .where(eq(directoryGroups.id, current.id))
-      .returning();
-    const rendered = toDirectoryGroup(row!);
+    const row: GroupRow = { ...current, ...groupColumns(group), syncMark: mark ?? current.syncMark, updatedAt: w.now };
+    if (inserts.has(group.idp_id)) inserts.set(group.idp_id, row);
+    else await w.tx.update(directoryGroups).set({ ...groupColumns(group), syncMark: row.syncMark, updatedAt: w.now }).where(eq(directoryGroups.id, current.id));
+    const rendered = toDirectoryGroup(row);
     w.emit("dsync.group.updated", { ...rendered, previous_attributes: previous });
-    existing.set(group.idp_id, row!);
+    existing.set(group.idp_id, row);
     results.push({ group: rendered, change: "updated" });
   }
+  for (const chunk of chunks([...inserts.values()], INSERT_CHUNK)) await w.tx.insert(directoryGroups).values(chunk);
   if (mark && unchangedIds.length > 0) {
     await w.tx.update(directoryGroups).set({ syncMark: mark }).where(inArray(directoryGroups.id, unchangedIds));
   }
@@ -433,6 +430,15 @@ function refNotFound(what: string, ref: Ref): GatewayError {
 /** Rows whose mark is not this run's (null included): the snapshot did not see them. */
 function unseenBy(column: AnyPgColumn, mark: string): SQL {
   return sql`${column} is distinct from ${mark}`;
+}
+
+/** Rows per multi-row insert: well below Postgres' 65,535 bind parameters at ~20 columns a row. */
+const INSERT_CHUNK = 1000;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function unique<T>(values: T[]): T[] {

@@ -6,7 +6,8 @@ import { GatewayError } from "../errors.js";
 import type { CanonicalGroupInput, CanonicalUserInput } from "../model/index.js";
 import { addGroupMembers, sweepUnseen, upsertGroups, upsertUsers, type Change } from "./reconcile.js";
 import type { DirectoryScope } from "./scope.js";
-import type { DirectoryWriter } from "./write-queue.js";
+import type { WriteOp } from "./write-queue.js";
+import { countUnseen, type UnseenPreview } from "./reconcile-preview.js";
 
 /** One membership edge of a snapshot, by IdP ids. */
 export interface MembershipEdge {
@@ -15,6 +16,16 @@ export interface MembershipEdge {
 }
 
 /** What a snapshot run changed, for sync-run records and logs. */
+/**
+ * Where a snapshot's units of work run: the DirectoryWriter (commit each), or a dry run's single
+ * transaction that is rolled back at the end.
+ */
+export interface WriteRunner {
+  run<T>(scope: DirectoryScope, op: WriteOp<T>): Promise<T>;
+}
+
+export type { UnseenPreview };
+
 export interface SnapshotCounts {
   users: Record<Change | "deleted", number>;
   groups: Record<Change | "deleted", number>;
@@ -25,17 +36,26 @@ const nextRunMark = monotonicFactory();
 const SWEEP_BATCH = 500;
 
 export class SnapshotRun {
-  readonly mark = `run_${nextRunMark()}`;
+  readonly mark: string;
   readonly counts: SnapshotCounts = {
     users: { created: 0, updated: 0, unchanged: 0, deleted: 0 },
     groups: { created: 0, updated: 0, unchanged: 0, deleted: 0 },
     memberships: { added: 0, removed: 0, missing: 0 },
   };
 
+  /** `mark` resumes a run whose sweep was held back (a deletion awaiting confirmation). */
   constructor(
-    private readonly writer: DirectoryWriter,
+    private readonly writer: WriteRunner,
     readonly scope: DirectoryScope,
-  ) {}
+    mark?: string,
+  ) {
+    this.mark = mark ?? `run_${nextRunMark()}`;
+  }
+
+  /** What finish() would delete, counted (and a sample listed) without deleting anything. */
+  unseen(sample = 20): Promise<UnseenPreview> {
+    return this.writer.run(this.scope, (w) => countUnseen(w, this.mark, sample));
+  }
 
   async users(batch: CanonicalUserInput[]): Promise<void> {
     const results = await this.writer.run(this.scope, (w) => upsertUsers(w, batch, { mark: this.mark }));

@@ -7,8 +7,7 @@ import { directories, organizations } from "../db/schema.js";
 import { GatewayError } from "../errors.js";
 import { newId, type Directory, type DirectoryType } from "../model/index.js";
 import { toDirectory } from "../sync/render.js";
-import type { Access, DirectoryScope, Page } from "../sync/index.js";
-import { escapeLike } from "./organizations.js";
+import { containing, type Access, type DirectoryScope, type Page } from "../sync/index.js";
 
 export interface NewDirectory {
   organization_id: string;
@@ -59,7 +58,7 @@ export async function listDirectories(db: Db, access: Access, filter: DirectoryF
   const conditions: (SQL | undefined)[] = [
     orgAccess(access, directories.organizationId),
     filter.organizationId ? eq(directories.organizationId, filter.organizationId) : undefined,
-    filter.search ? ilike(directories.name, `%${escapeLike(filter.search)}%`) : undefined,
+    filter.search ? ilike(directories.name, containing(filter.search)) : undefined,
   ];
   const { rows, list_metadata } = await fetchPage(request, keyset, (cursor, orderBy, limit) =>
     db.select().from(directories).where(and(...conditions, cursor)).orderBy(...orderBy).limit(limit),

@@ -6,7 +6,7 @@ import { fetchPage, type Keyset, type PageRequest } from "../db/paginate.js";
 import { directories, organizations, type StoredDomain } from "../db/schema.js";
 import { GatewayError } from "../errors.js";
 import { newId, type Organization } from "../model/index.js";
-import type { Access, Page, Reconciler } from "../sync/index.js";
+import { containing, type Access, type Page, type Reconciler } from "../sync/index.js";
 
 export interface NewOrganization {
   name: string;
@@ -58,7 +58,7 @@ export async function createOrganization(db: Db, input: NewOrganization, now: Da
 export async function listOrganizations(db: Db, access: Access, filter: OrganizationFilter, request: PageRequest): Promise<Page<Organization>> {
   const conditions: (SQL | undefined)[] = [
     access.kind === "organization" ? eq(organizations.id, access.organizationId) : undefined,
-    filter.search ? ilike(organizations.name, `%${escapeLike(filter.search)}%`) : undefined,
+    filter.search ? ilike(organizations.name, containing(filter.search)) : undefined,
     ...(filter.domains ?? []).map((d) => sql`${organizations.domains} @> ${JSON.stringify([{ domain: d.toLowerCase() }])}::jsonb`),
   ];
   const { rows, list_metadata } = await fetchPage(request, keyset, (cursor, orderBy, limit) =>
@@ -103,9 +103,4 @@ function toOrganization(row: OrganizationRow): Organization {
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
-}
-
-/** Escapes LIKE wildcards so a search for "50%" finds "50%", not everything starting with 50. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }

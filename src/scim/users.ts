@@ -1,0 +1,160 @@
+// /Users (RFC 7644 §3): create, read, list with filters, replace, patch, delete. Every write goes
+// through normalize and a reconciler.write, so the uniqueness check and the write share the directory
+// lock (creates arriving together share one, see user-creates.ts); reads come from sync's lookup and
+// scim-query functions, scoped to the directory.
+import { Hono, type Context } from "hono";
+import { normalizeEntraBooleans, normalizeScimUser } from "../normalize/index.js";
+import { ops, type DirectoryScope } from "../sync/index.js";
+import { findUserIdByUserName, getUserRow, groupsOfUsers, type MemberRef, type UserRow } from "../sync/lookup.js";
+import { listScimUsers } from "../sync/scim-query.js";
+import { readScimBody } from "./body.js";
+import type { ScimEnv } from "./env.js";
+import { scimError, scimJson } from "./errors.js";
+import { getIgnoringCase } from "./filter-match.js";
+import { listResponse, readListQuery, readProjection, readSearchBody, type ListQuery } from "./list-query.js";
+import { applyPatchOps } from "./patch.js";
+import { readPatchOperations } from "./patch-request.js";
+import { hasSchema, MAX_KEY_LENGTH, project, projects, renderScimResource, storableResource, USER_SCHEMA, versionOf, type StoredResource } from "./resources.js";
+import type { ScimOptions } from "./options.js";
+import type { UserCreateBatcher } from "./user-creates.js";
+import type { DirectoryUser } from "../model/index.js";
+
+type C = Context<ScimEnv>;
+
+export function usersApp(options: ScimOptions, creates: UserCreateBatcher): Hono<ScimEnv> {
+  const location = (c: C, id: string) => `${options.baseUrlOf(c.var.scope.directoryId)}/Users/${id}`;
+  const respond = (c: C, stored: StoredResource, status = 200) => {
+    const resource = project(renderScimResource("User", stored, location(c, stored.id)), readProjection(c));
+    return scimJson(c, resource, status, { etag: versionOf(stored), ...(status === 201 ? { location: location(c, stored.id) } : {}) });
+  };
+
+  const list = async (c: C, query: ListQuery) => {
+    const { db } = c.var.deps;
+    const page = await listScimUsers(db, c.var.scope, query.filter, query);
+    const groups = projects(query.projection, "groups") ? await groupsOfUsers(db, c.var.scope, page.rows.map((r) => r.id)) : null;
+    const resources = page.rows.map((row) =>
+      project(renderScimResource("User", fromRow(row, groups?.get(row.id) ?? null), location(c, row.id)), query.projection),
+    );
+    return scimJson(c, listResponse(resources, page.total, query.startIndex));
+  };
+
+  return new Hono<ScimEnv>()
+    .get("/", (c) => list(c, readListQuery(c, options.maxResults)))
+    .post("/.search", async (c) => list(c, readSearchBody(await readScimBody(c, options.maxBodyBytes), options.maxResults)))
+    .post("/", async (c) => {
+      const body = userBody(await readScimBody(c, options.maxBodyBytes));
+      const userName = body.userName as string;
+      const externalId = typeof body.externalId === "string" && body.externalId !== "" ? body.externalId : null;
+      const user = await creates.create(c.var.scope, body, userName, externalId);
+      return respond(c, fromDirectoryUser(user), 201);
+    })
+    .get("/:id", async (c) => {
+      const { db } = c.var.deps;
+      const row = await getUserRow(db, c.var.scope, c.req.param("id"));
+      if (!row) throw userNotFound(c.req.param("id"));
+      const stored = fromRow(row, (await groupsOfUsers(db, c.var.scope, [row.id])).get(row.id) ?? []);
+      const etag = versionOf(stored);
+      if (c.req.header("if-none-match") === etag) return new Response(null, { status: 304, headers: { etag } });
+      return respond(c, stored);
+    })
+    .put("/:id", async (c) => {
+      const body = userBody(await readScimBody(c, options.maxBodyBytes));
+      const user = await writeUser(c, c.req.param("id"), () => body);
+      return respond(c, fromDirectoryUser(user));
+    })
+    .patch("/:id", async (c) => {
+      const operations = readPatchOperations(await readScimBody(c, options.maxBodyBytes));
+      const user = await writeUser(c, c.req.param("id"), (current) => {
+        const patched = applyPatchOps(current, operations);
+        if (!patched.ok) throw scimError("invalid_input", patched.error.detail, patched.error.scimType);
+        return userBody(patched.value, false);
+      });
+      return respond(c, fromDirectoryUser(user));
+    })
+    .delete("/:id", async (c) => {
+      const id = c.req.param("id");
+      const ifMatch = c.req.header("if-match");
+      const deleted = await c.var.deps.reconciler.write(c.var.scope, async (w) => {
+        if (ifMatch) await checkVersion(w.tx, c.var.scope, id, ifMatch);
+        return ops.deleteUsers(w, [{ id }]);
+      });
+      if (deleted.length === 0) throw userNotFound(id);
+      return c.body(null, 204);
+    });
+}
+
+/**
+ * Replaces or patches a user in one unit of work: read the stored resource, compute the next one,
+ * check userName uniqueness, write. `next` receives the stored SCIM resource.
+ */
+function writeUser(c: C, id: string, next: (current: Record<string, unknown>) => Record<string, unknown>): Promise<DirectoryUser> {
+  const scope = c.var.scope;
+  const ifMatch = c.req.header("if-match");
+  return c.var.deps.reconciler.write(scope, async (w) => {
+    const row = ifMatch ? await checkVersion(w.tx, scope, id, ifMatch) : await getUserRow(w.tx, scope, id);
+    if (!row) throw userNotFound(id);
+    const resource = next(row.rawAttributes);
+    const userName = resource.userName as string;
+    if (userName.toLowerCase() !== (row.username ?? "").toLowerCase()) {
+      const holder = await findUserIdByUserName(w.tx, scope, userName);
+      if (holder && holder !== id) throw duplicateUserName(userName);
+    }
+    // upsertUsers by the stored idp_id: the IdP may change externalId, the user stays the same.
+    const [result] = await ops.upsertUsers(w, [normalizeScimUser(resource, row.idpId)]);
+    return result!.user;
+  });
+}
+
+async function checkVersion(db: Parameters<typeof getUserRow>[0], scope: DirectoryScope, id: string, ifMatch: string): Promise<UserRow | null> {
+  const row = await getUserRow(db, scope, id);
+  if (row && ifMatch !== "*" && !ifMatch.split(",").map((v) => v.trim()).includes(versionOf(fromRow(row, null)))) {
+    throw scimError("precondition_failed", "the resource changed since the version given in If-Match");
+  }
+  return row;
+}
+
+/** Validates a User body and returns it as it will be stored (Entra's string booleans made real). */
+function userBody(body: Record<string, unknown>, checkSchemas = true): Record<string, unknown> {
+  if (checkSchemas && !hasSchema(body, USER_SCHEMA)) {
+    throw scimError("invalid_input", `schemas must include ${USER_SCHEMA}`, "invalidSyntax");
+  }
+  const resource = normalizeEntraBooleans(storableResource(body, "User"));
+  const userName = getIgnoringCase(resource, "userName");
+  if (typeof userName !== "string" || userName.trim() === "") throw scimError("invalid_input", "userName is required and must be a non-empty string", "invalidValue");
+  if (userName.length > MAX_KEY_LENGTH) throw scimError("invalid_input", `userName is longer than ${MAX_KEY_LENGTH} characters`, "invalidValue");
+  const active = getIgnoringCase(resource, "active");
+  if (active !== undefined && active !== null && typeof active !== "boolean") throw scimError("invalid_input", "active must be a boolean", "invalidValue");
+  const emails = getIgnoringCase(resource, "emails");
+  if (emails !== undefined && emails !== null && !Array.isArray(emails)) throw scimError("invalid_input", "emails must be an array", "invalidValue");
+  const externalId = getIgnoringCase(resource, "externalId");
+  if (externalId !== undefined && externalId !== null && (typeof externalId !== "string" || externalId.length > MAX_KEY_LENGTH)) {
+    throw scimError("invalid_input", `externalId must be a string of at most ${MAX_KEY_LENGTH} characters`, "invalidValue");
+  }
+  const name = getIgnoringCase(resource, "name");
+  if (name !== undefined && name !== null && (typeof name !== "object" || Array.isArray(name))) throw scimError("invalid_input", "name must be an object", "invalidValue");
+  // Canonical spelling for the two attributes lookups and uniqueness depend on.
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(resource)) {
+    const lower = key.toLowerCase();
+    out[lower === "username" ? "userName" : lower === "externalid" ? "externalId" : key] = value;
+  }
+  return out;
+}
+
+function fromRow(row: UserRow, groups: MemberRef[] | null): StoredResource {
+  return { id: row.id, raw: row.rawAttributes, createdAt: row.createdAt, updatedAt: row.updatedAt, active: row.state === "active", refs: groups };
+}
+
+function fromDirectoryUser(user: DirectoryUser): StoredResource {
+  return {
+    id: user.id,
+    raw: user.raw_attributes,
+    createdAt: user.created_at,
+    updatedAt: user.updated_at,
+    active: user.state === "active",
+    refs: user.groups.map((g) => ({ id: g.id, display: g.name })),
+  };
+}
+
+const userNotFound = (id: string) => scimError("not_found", `user not found: ${id}`);
+const duplicateUserName = (userName: string) => scimError("conflict", `a user with userName ${JSON.stringify(userName)} already exists`, "uniqueness");

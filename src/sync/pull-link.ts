@@ -1,0 +1,88 @@
+// Connecting a pull directory: validate its credentials and settings, store the credentials
+// encrypted, prove they work (a token request and one read), and set the directory's state to
+// linked (dsync.activated) or invalid_credentials with the reason.
+import { z } from "zod";
+import { CredentialsError } from "../../connectors/types.js";
+import type { Deps } from "../deps.js";
+import { GatewayError, type FieldError } from "../errors.js";
+import { readPullDirectory, savePullDirectory, sealCredentials } from "./pull-directories.js";
+import { pullSourceFor } from "./pull-sources.js";
+import type { DirectoryScope } from "./scope.js";
+
+/** Credentials and settings checked against the directory type's schemas, ready to store. */
+export interface PreparedPullDirectory {
+  type: string;
+  credentials: Record<string, unknown> | null;
+  settings: Record<string, unknown>;
+}
+
+/** How a pull directory stands, for the directory's API object (never its credentials). */
+export interface PullStatus {
+  state_reason: string | null;
+  has_credentials: boolean;
+  settings: Record<string, unknown>;
+  next_incremental_sync_at: string | null;
+  next_full_sync_at: string | null;
+}
+
+const CHECK_TIMEOUT_MS = 30_000;
+
+/** Validates before anything is created; null for directory types that are not pulled. */
+export function preparePullDirectory(type: string, credentials: unknown, settings: unknown): PreparedPullDirectory | null {
+  const source = pullSourceFor(type);
+  if (!source) {
+    if (credentials !== undefined || settings !== undefined) {
+      throw new GatewayError("invalid_input", `directories of type "${type}" take no credentials or settings`, {
+        fields: [{ field: credentials !== undefined ? "credentials" : "settings", code: "unexpected", message: "only pull directories take these" }],
+      });
+    }
+    return null;
+  }
+  return {
+    type,
+    credentials: credentials === undefined ? null : parse(source.credentials, credentials, "credentials"),
+    settings: parse(source.settings, settings ?? {}, "settings"),
+  };
+}
+
+/** Stores the connection and, when credentials were given, checks them and sets the state. */
+export async function linkPullDirectory(deps: Deps, scope: DirectoryScope, prepared: PreparedPullDirectory): Promise<void> {
+  const { db, clock, encryptionKey } = deps;
+  const ciphertext = prepared.credentials ? sealCredentials(encryptionKey, scope.directoryId, prepared.credentials) : null;
+  await savePullDirectory(db, scope, { credentialsCiphertext: ciphertext, settings: prepared.settings, stateReason: null }, clock.now());
+  if (!prepared.credentials) return;
+  const connector = pullSourceFor(prepared.type)!.createConnector(prepared.credentials, prepared.settings);
+  try {
+    await connector.check(AbortSignal.timeout(CHECK_TIMEOUT_MS));
+  } catch (error) {
+    const reason = error instanceof CredentialsError ? error.reason : `credentials check failed: ${(error as Error).message}`;
+    await savePullDirectory(db, scope, { credentialsCiphertext: ciphertext, settings: prepared.settings, stateReason: reason }, clock.now());
+    await deps.reconciler.setDirectoryState(scope, "invalid_credentials");
+    deps.log.info({ directoryId: scope.directoryId, reason }, "pull directory credentials refused");
+    return;
+  }
+  await deps.reconciler.setDirectoryState(scope, "linked");
+}
+
+export async function pullStatus(deps: Deps, directoryId: string): Promise<PullStatus | null> {
+  const row = await readPullDirectory(deps.db, directoryId);
+  if (!row) return null;
+  return {
+    state_reason: row.stateReason,
+    has_credentials: row.credentialsCiphertext !== null,
+    settings: row.settings,
+    next_incremental_sync_at: row.nextIncrementalAt?.toISOString() ?? null,
+    next_full_sync_at: row.nextFullAt?.toISOString() ?? null,
+  };
+}
+
+function parse(schema: z.ZodType<Record<string, unknown>>, value: unknown, field: string): Record<string, unknown> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields: FieldError[] = result.error.issues.map((issue) => ({
+    field: [field, ...issue.path.map(String)].join("."),
+    code: issue.code,
+    message: issue.message,
+  }));
+  throw new GatewayError("invalid_input", `invalid request: ${fields.map((f) => `${f.field}: ${f.message}`).join("; ")}`, { fields });
+}

@@ -1,0 +1,231 @@
+// Applies what a pull connector streams: a full snapshot through SnapshotRun (mark, then sweep what
+// was not seen, unless the deletion guard holds the sweep back), or a delta page by page through
+// the reconcile ops. Writes go to a WriteRunner: the reconciler, or a dry run's transaction that is
+// rolled back at the end (so a dry run executes exactly the diff a real run would).
+import { isRecordPage, type PullConnector, type SyncItem, type VendorRecord } from "../../connectors/types.js";
+import type { Db } from "../db/client.js";
+import { GatewayError } from "../errors.js";
+import type { CanonicalGroupInput, CanonicalUserInput } from "../model/index.js";
+import { DirectoryWrite } from "./directory-write.js";
+import { addGroupMembers, deactivateUser, deleteGroups, deleteUsers, removeGroupMembers, upsertGroups, upsertUsers, type Change } from "./reconcile.js";
+import type { UnseenPreview } from "./reconcile-preview.js";
+import type { DirectoryScope } from "./scope.js";
+import { readAhead } from "./read-ahead.js";
+import { SnapshotRun, type MembershipEdge, type WriteRunner } from "./snapshot.js";
+
+/** Maps vendor records to canonical ones (normalize's job, handed in). */
+export interface Normalizer {
+  normalizeUser(id: string, raw: Record<string, unknown>): CanonicalUserInput;
+  normalizeGroup(id: string, raw: Record<string, unknown>): CanonicalGroupInput;
+}
+
+/** Running totals of a run. */
+export interface Tally {
+  users: Record<Change | "deleted" | "deactivated", number>;
+  groups: Record<Change | "deleted", number>;
+  memberships: { added: number; removed: number; missing: number };
+}
+
+export function emptyTally(): Tally {
+  return {
+    users: { created: 0, updated: 0, unchanged: 0, deleted: 0, deactivated: 0 },
+    groups: { created: 0, updated: 0, unchanged: 0, deleted: 0 },
+    memberships: { added: 0, removed: 0, missing: 0 },
+  };
+}
+
+export interface ApplyOptions {
+  signal: AbortSignal;
+  /** Called after each applied page (lease renewal); throwing stops the run. */
+  afterPage(): Promise<void>;
+}
+
+/** The end of a full snapshot: applied, or held because it would delete too much. */
+export type FullOutcome =
+  | { held: false; tally: Tally; cursor: string | null }
+  | { held: true; tally: Tally; cursor: string | null; mark: string; preview: UnseenPreview };
+
+export async function applyFullSnapshot(
+  target: WriteRunner,
+  scope: DirectoryScope,
+  connector: PullConnector,
+  normalizer: Normalizer,
+  options: ApplyOptions & { deletionThresholdPercent: number },
+): Promise<FullOutcome> {
+  const run = new SnapshotRun(target, scope);
+  const seenGroups = new Set<string>();
+  let cursor: string | null = null;
+  for await (const item of readAhead(connector.snapshot(options.signal))) {
+    if (!isRecordPage(item)) {
+      cursor = item.cursor;
+      continue;
+    }
+    const users = item.flatMap((r) => (r.kind === "user" ? [normalizer.normalizeUser(r.id, r.raw)] : []));
+    const groups = firstSightings(item, seenGroups).map((r) => normalizer.normalizeGroup(r.id, r.raw));
+    const edges: MembershipEdge[] = item.flatMap((r) => (r.kind === "membership" ? [{ group_idp_id: r.groupId, user_idp_id: r.userId }] : []));
+    // Removal markers in a snapshot need no action: what the snapshot does not list is swept.
+    if (users.length) await run.users(users);
+    if (groups.length) await run.groups(groups);
+    if (edges.length) await run.memberships(edges);
+    await options.afterPage();
+  }
+  const preview = await run.unseen();
+  const existedBefore = preview.total_users - run.counts.users.created;
+  const share = existedBefore > 0 ? (preview.users / existedBefore) * 100 : 0;
+  if (share > options.deletionThresholdPercent) {
+    return { held: true, tally: tallyOf(run), cursor, mark: run.mark, preview };
+  }
+  await run.finish();
+  return { held: false, tally: tallyOf(run), cursor };
+}
+
+/** Resumes a held snapshot's sweep (the operator confirmed the deletions). */
+export async function sweepHeldSnapshot(target: WriteRunner, scope: DirectoryScope, mark: string): Promise<Tally> {
+  const run = new SnapshotRun(target, scope, mark);
+  await run.finish();
+  return tallyOf(run);
+}
+
+/**
+ * Group records not seen earlier in this run: a large group repeats on several pages (one slice of
+ * members each), and its properties need applying once. Groups are few enough to remember.
+ */
+function firstSightings(records: VendorRecord[], seen: Set<string>): { id: string; raw: Record<string, unknown> }[] {
+  const out: { id: string; raw: Record<string, unknown> }[] = [];
+  for (const r of records) {
+    if (r.kind !== "group" || seen.has(r.id)) continue;
+    seen.add(r.id);
+    out.push(r);
+  }
+  return out;
+}
+
+function tallyOf(run: SnapshotRun): Tally {
+  const c = run.counts;
+  return { users: { ...c.users, deactivated: 0 }, groups: { ...c.groups }, memberships: { ...c.memberships } };
+}
+
+/** Applies a connector's changes since `cursor`, one transaction per page; returns the next cursor. */
+export async function applyChanges(
+  target: WriteRunner,
+  scope: DirectoryScope,
+  stream: AsyncIterable<SyncItem>,
+  normalizer: Normalizer,
+  options: ApplyOptions,
+): Promise<{ tally: Tally; cursor: string | null }> {
+  const tally = emptyTally();
+  const seenGroups = new Set<string>();
+  let cursor: string | null = null;
+  for await (const item of readAhead(stream)) {
+    if (!isRecordPage(item)) {
+      cursor = item.cursor;
+      continue;
+    }
+    const records = item.filter((r) => r.kind !== "group" || !seenGroups.has(r.id));
+    for (const r of records) if (r.kind === "group") seenGroups.add(r.id);
+    await target.run(scope, (w) => applyChangePage(w, records, normalizer, tally));
+    await options.afterPage();
+  }
+  return { tally, cursor };
+}
+
+/**
+ * One page of changes, in an order that keeps references valid: users first (memberships may name
+ * them), then groups, membership adds and removes, and group deletions last. Replays are harmless:
+ * every op compares with stored state first.
+ */
+async function applyChangePage(w: DirectoryWrite, records: VendorRecord[], normalizer: Normalizer, tally: Tally): Promise<void> {
+  const users = records.flatMap((r) => (r.kind === "user" ? [normalizer.normalizeUser(r.id, r.raw)] : []));
+  for (const result of await upsertUsers(w, users)) tally.users[result.change] += 1;
+
+  const hard = records.flatMap((r) => (r.kind === "user_removed" && !r.soft ? [{ idp_id: r.id }] : []));
+  if (hard.length) tally.users.deleted += (await deleteUsers(w, hard)).length;
+  // A soft-deleted user can come back within 30 days: keep it, inactive.
+  for (const r of records) {
+    if (r.kind !== "user_removed" || !r.soft) continue;
+    const result = await ignoreMissing(() => deactivateUser(w, { idp_id: r.id }));
+    if (result?.change === "updated") tally.users.deactivated += 1;
+  }
+
+  const groups = records.flatMap((r) => (r.kind === "group" ? [normalizer.normalizeGroup(r.id, r.raw)] : []));
+  for (const result of await upsertGroups(w, groups)) tally.groups[result.change] += 1;
+
+  for (const [groupId, userIds] of byGroup(records, "membership")) {
+    const result = await ignoreMissing(() => addGroupMembers(w, { idp_id: groupId }, userIds.map((idp_id) => ({ idp_id }))));
+    tally.memberships.added += result?.added.length ?? 0;
+    tally.memberships.missing += result ? result.missing.length : userIds.length;
+  }
+  for (const [groupId, userIds] of byGroup(records, "membership_removed")) {
+    const result = await ignoreMissing(() => removeGroupMembers(w, { idp_id: groupId }, userIds.map((idp_id) => ({ idp_id }))));
+    tally.memberships.removed += result?.removed.length ?? 0;
+  }
+
+  const goneGroups = records.flatMap((r) => (r.kind === "group_removed" ? [{ idp_id: r.id }] : []));
+  if (goneGroups.length) tally.groups.deleted += (await deleteGroups(w, goneGroups)).length;
+}
+
+function byGroup(records: VendorRecord[], kind: "membership" | "membership_removed"): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of records) {
+    if (r.kind !== kind) continue;
+    const list = out.get(r.groupId) ?? [];
+    list.push(r.userId);
+    out.set(r.groupId, list);
+  }
+  return out;
+}
+
+/**
+ * A change naming a user or group we do not hold (deleted meanwhile, or filtered) is skipped.
+ * The not_found is thrown before any statement fails, so the transaction stays usable.
+ */
+async function ignoreMissing<T>(op: () => Promise<T>): Promise<T | null> {
+  try {
+    return await op();
+  } catch (error) {
+    if (error instanceof GatewayError && error.code === "not_found") return null;
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------- dry runs
+
+/** What a dry run would have emitted: totals per type and the first events in full. */
+export interface EventPreview {
+  total: number;
+  by_type: Record<string, number>;
+  sample: { event: string; data: Record<string, unknown> }[];
+}
+
+const ROLLBACK = Symbol("dry run rollback");
+
+/**
+ * Runs `body` against one transaction on the directory and rolls it back: the same reconcile code
+ * runs, nothing is written and no event is emitted. Events are counted as they are buffered, so a
+ * large snapshot keeps only the sample in memory. The directory stays locked meanwhile.
+ */
+export async function dryRun<T>(db: Db, scope: DirectoryScope, now: Date, body: (target: WriteRunner) => Promise<T>, sampleSize = 50): Promise<{ result: T; events: EventPreview }> {
+  const events: EventPreview = { total: 0, by_type: {}, sample: [] };
+  let result: { value: T } | null = null;
+  try {
+    await db.transaction(async (tx) => {
+      const w = await DirectoryWrite.begin(tx, scope, now);
+      const target: WriteRunner = {
+        run: async (_scope, op) => {
+          const value = await op(w);
+          for (const e of w.takePending()) {
+            events.total += 1;
+            events.by_type[e.event] = (events.by_type[e.event] ?? 0) + 1;
+            if (events.sample.length < sampleSize) events.sample.push(e);
+          }
+          return value;
+        },
+      };
+      result = { value: await body(target) };
+      throw ROLLBACK;
+    });
+  } catch (error) {
+    if (error !== ROLLBACK) throw error;
+  }
+  return { result: result!.value, events };
+}
