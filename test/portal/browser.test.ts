@@ -1,20 +1,26 @@
 // The portal in a real browser: Debian's Chromium driven by playwright-core (never a downloaded
 // browser). Screenshots of the main pages land in docs/screenshots for the README.
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "../harness.js";
 
 const SHOTS = "docs/screenshots";
+const CHROMIUM = "/usr/bin/chromium";
+// CI always runs these (.ci/run installs Chromium, and a missing browser fails the run there). On a
+// developer machine without Debian's Chromium they are skipped with a note, so `npm test` still works.
+const runBrowser = existsSync(CHROMIUM) || process.env.CI === "true";
+if (!runBrowser) console.warn(`portal browser tests skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
 let h: Harness;
 let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
+  if (!runBrowser) return;
   h = await createHarness();
   base = await h.listen();
   browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
+    executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
   });
   mkdirSync(SHOTS, { recursive: true });
@@ -31,7 +37,7 @@ async function setupLink(organization: string): Promise<string> {
   return `${base}${url.pathname}${url.search}`;
 }
 
-describe("portal in Chromium", () => {
+describe.runIf(runBrowser)("portal in Chromium", () => {
   it("takes an IT admin from a setup link to a connected directory with its users", async () => {
     const org = await h.json("POST", "/organizations", { name: "Acme Corporation" });
     const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
