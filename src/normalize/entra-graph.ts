@@ -2,6 +2,7 @@
 // raw_attributes keep the Graph record as received (a group's members@delta links excepted: they
 // are memberships, not attributes, and change on every membership edit). Pure, no I/O.
 import type { CanonicalGroupInput, CanonicalUserInput, UserEmail } from "../model/index.js";
+import { firstText, presentValues } from "./fields.js";
 
 type GraphRecord = Record<string, unknown>;
 
@@ -36,20 +37,11 @@ export const ENTRA_GRAPH_USER_MAPPING: GraphUserMapping = {
 };
 
 export function normalizeEntraUser(id: string, raw: GraphRecord, mapping: GraphUserMapping = ENTRA_GRAPH_USER_MAPPING): CanonicalUserInput {
-  const first = (paths: string[]) => {
-    for (const path of paths) {
-      const value = readPath(raw, path);
-      if (typeof value === "string" && value.trim() !== "") return value;
-    }
-    return null;
-  };
+  const read = (path: string) => readPath(raw, path);
+  const first = (paths: string[]) => firstText(read, paths);
   const email = first(mapping.email);
   const emails: UserEmail[] = email ? [{ primary: true, type: "work", value: email }] : [];
-  const custom: Record<string, unknown> = {};
-  for (const [key, path] of Object.entries(mapping.custom_attributes)) {
-    const value = readPath(raw, path);
-    if (value !== undefined && value !== null && value !== "") custom[key] = value;
-  }
+  const custom = presentValues(read, mapping.custom_attributes);
   return {
     idp_id: id,
     first_name: first(mapping.first_name),

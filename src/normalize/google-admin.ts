@@ -3,6 +3,7 @@
 // relations[]), so a mapping path may pick an entry of a list first. raw_attributes keep the Google
 // record as the API returned it. Pure, no I/O.
 import type { CanonicalGroupInput, CanonicalUserInput, UserEmail } from "../model/index.js";
+import { firstText } from "./fields.js";
 
 type GoogleRecord = Record<string, unknown>;
 
@@ -47,13 +48,7 @@ export const GOOGLE_ADMIN_USER_MAPPING: GoogleUserMapping = {
 };
 
 export function normalizeGoogleUser(id: string, raw: GoogleRecord, mapping: GoogleUserMapping = GOOGLE_ADMIN_USER_MAPPING): CanonicalUserInput {
-  const first = (paths: GooglePath[]): string | null => {
-    for (const path of paths) {
-      const value = readPath(raw, path);
-      if (typeof value === "string" && value.trim() !== "") return value;
-    }
-    return null;
-  };
+  const first = (paths: GooglePath[]) => firstText((path) => readPath(raw, path), paths);
   const email = first(mapping.email);
   const custom: Record<string, unknown> = {};
   for (const [key, paths] of Object.entries(mapping.custom_attributes)) {

@@ -1,6 +1,7 @@
 // Okta Management API users and groups -> canonical records, driven by one mapping table.
 // raw_attributes keep the Okta record as the SDK returned it. Pure, no I/O.
 import type { CanonicalGroupInput, CanonicalUserInput, UserEmail } from "../model/index.js";
+import { firstText, presentValues } from "./fields.js";
 
 type OktaRecord = Record<string, unknown>;
 
@@ -40,22 +41,13 @@ const INACTIVE_STATUSES = new Set(["SUSPENDED", "DEPROVISIONED", "LOCKED_OUT"]);
 
 export function normalizeOktaUser(id: string, raw: OktaRecord, mapping: OktaUserMapping = OKTA_API_USER_MAPPING): CanonicalUserInput {
   const profile = (raw.profile ?? {}) as OktaRecord;
-  const first = (keys: string[]) => {
-    for (const key of keys) {
-      const value = profile[key];
-      if (typeof value === "string" && value.trim() !== "") return value;
-    }
-    return null;
-  };
+  const read = (attribute: string) => profile[attribute];
+  const first = (attributes: string[]) => firstText(read, attributes);
   const email = first(mapping.email);
   const emails: UserEmail[] = email ? [{ primary: true, type: "work", value: email }] : [];
   const second = profile.secondEmail;
   if (typeof second === "string" && second !== "" && second !== email) emails.push({ primary: false, type: "other", value: second });
-  const custom: Record<string, unknown> = {};
-  for (const [key, attribute] of Object.entries(mapping.custom_attributes)) {
-    const value = profile[attribute];
-    if (value !== undefined && value !== null && value !== "") custom[key] = value;
-  }
+  const custom = presentValues(read, mapping.custom_attributes);
   return {
     idp_id: id,
     first_name: first(mapping.first_name),
