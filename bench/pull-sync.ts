@@ -1,23 +1,44 @@
-// Pull-sync benchmark (not CI): a full Entra sync of N users and G groups from the Graph emulator
-// (run as a separate process, so its memory is not counted) into Postgres, then a delta of C changes.
-//   DATABASE_URL=postgres://... npx tsx bench/pull-sync.ts [users=100000] [groups=2000] [membersPerGroup=250] [changes=1000]
+// Pull-sync benchmark (not CI): a full sync of N users and G groups (about N x M memberships) from one
+// vendor's emulator into Postgres, then an incremental run of C changes where the vendor has one
+// (Entra delta, Okta lastUpdated + System Log; Google has no delta API). The emulator runs as its own
+// process, so its memory is not counted; the gateway side (scheduler, connector on the vendor's
+// official SDK, normalize, reconcile) is this process.
+//   DATABASE_URL=postgres://... npx tsx bench/pull-sync.ts <graph|google|okta> [users=100000] [groups=2000] [membershipsPerUser=5] [changes=1000]
+//   npx tsx bench/pull-sync.ts <graph|google|okta> [users] [groups] [membershipsPerUser] --fetch-only
+// --fetch-only streams the connector's snapshot without writing anything: the vendor side's own speed.
 import { spawn } from "node:child_process";
+import { loadavg } from "node:os";
+import { writeHeapSnapshot } from "node:v8";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { buildDeps } from "../src/deps.js";
 import { createLogger } from "../src/log.js";
+import { pullSourceFor } from "../src/sync/pull-sources.js";
 import { PullSyncScheduler } from "../src/sync/scheduler.js";
 
-const [users = 100_000, groups = 2_000, perGroup = 250, changes = 1_000] = process.argv.slice(2).map(Number);
-if (!process.env.DATABASE_URL) throw new Error("set DATABASE_URL to a fresh Postgres database");
+const VENDORS = { graph: "azure graph", google: "gsuite directory", okta: "okta api" } as const;
+const args = process.argv.slice(2);
+const fetchOnly = args.includes("--fetch-only");
+const [vendor, ...numbers] = args.filter((a) => !a.startsWith("--"));
+if (!vendor || !(vendor in VENDORS)) throw new Error("usage: bench/pull-sync.ts <graph|google|okta> [users] [groups] [membershipsPerUser] [changes] [--fetch-only]");
+const type = VENDORS[vendor as keyof typeof VENDORS];
+const [users = 100_000, groups = 2_000, perUser = 5, changes = 1_000] = numbers.map(Number);
+if (!fetchOnly && !process.env.DATABASE_URL) throw new Error("set DATABASE_URL to a fresh Postgres database");
 const API_KEY = "sk_bench_0123456789abcdef";
 const port = 4100 + Math.floor(Math.random() * 800);
+const load = () => loadavg().map((l) => +l.toFixed(1));
 
-// The emulator in its own process: seeded, listening, printing credentials as JSON.
-const child = spawn(process.execPath, ["--import", "tsx", "test/emulators/cli.ts", "graph", "--users", String(users), "--groups", String(groups), "--members-per-group", String(perGroup), "--port", String(port)], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const connection = await new Promise<{ credentials: Record<string, string>; settings: Record<string, string> }>((resolve, reject) => {
+// The emulator in its own process: seeded, listening, printing the directory's connection as JSON.
+const sizeArgs =
+  vendor === "graph"
+    ? ["--members-per-group", String(Math.round((users * perUser) / Math.max(1, groups))), "--page-size", "200"]
+    : ["--memberships-per-user", String(perUser)];
+const child = spawn(
+  process.execPath,
+  ["--import", "tsx", "test/emulators/cli.ts", vendor, "--users", String(users), "--groups", String(groups), ...sizeArgs, "--port", String(port)],
+  { stdio: ["ignore", "pipe", "inherit"] },
+);
+const connection = await new Promise<{ type: string; credentials: Record<string, unknown>; settings?: Record<string, unknown> }>((resolve, reject) => {
   let out = "";
   child.stdout!.on("data", (chunk: Buffer) => {
     out += chunk.toString();
@@ -32,6 +53,38 @@ const connection = await new Promise<{ credentials: Record<string, string>; sett
   });
   child.on("exit", (code) => reject(new Error(`emulator exited with ${code}`)));
 });
+const emulatorUrl = `http://127.0.0.1:${port}`;
+
+let snapshotAt = Number(process.env.BENCH_HEAP_SNAPSHOT_MB ?? 0);
+let peakRss = process.memoryUsage().rss;
+let atPeak = process.memoryUsage();
+const sampler = setInterval(() => {
+  const usage = process.memoryUsage();
+  if (usage.rss > peakRss) [peakRss, atPeak] = [usage.rss, usage];
+  // BENCH_HEAP_SNAPSHOT_MB=N writes one heap snapshot when the heap first passes N MB (to find what holds memory).
+  if (snapshotAt && usage.heapUsed > snapshotAt * 1048576) {
+    snapshotAt = 0;
+    console.error(`heap snapshot: ${writeHeapSnapshot()}`);
+  }
+}, 50);
+const mb = (n: number) => Math.round(n / 1048576);
+
+if (fetchOnly) {
+  const source = pullSourceFor(type)!;
+  const settings = source.settings.parse(connection.settings ?? {});
+  const connector = source.createConnector(connection.credentials, settings);
+  const counts: Record<string, number> = {};
+  const started = performance.now();
+  for await (const item of connector.snapshot(new AbortController().signal)) {
+    if (!Array.isArray(item)) continue;
+    for (const r of item) counts[r.kind] = (counts[r.kind] ?? 0) + 1;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  console.log(JSON.stringify({ vendor, fetch_only: true, counts, seconds: +seconds.toFixed(1), users_per_second: Math.round(users / seconds), peak_rss_mb: Math.round(peakRss / 1048576), load: load() }, null, 2));
+  child.kill("SIGTERM");
+  process.exit(0);
+}
 
 const config = loadConfig({
   DATABASE_URL: process.env.DATABASE_URL,
@@ -48,35 +101,52 @@ const call = async (method: string, path: string, body?: unknown) => {
   return json;
 };
 
-let peakRss = process.memoryUsage().rss;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-
+const loadBefore = load();
 const org = await call("POST", "/organizations", { name: "Bench" });
-const dir = await call("POST", "/directories", { organization_id: org.id, type: "azure graph", name: "Bench Entra", ...connection });
+const dir = await call("POST", "/directories", { organization_id: org.id, name: `Bench ${vendor}`, ...connection });
 if (dir.state !== "linked") throw new Error(`directory not linked: ${JSON.stringify(dir.sync)}`);
 const scope = { organizationId: org.id, directoryId: dir.id };
 const scheduler = new PullSyncScheduler(deps);
 
+peakRss = process.memoryUsage().rss;
 let started = performance.now();
-const full = await scheduler.syncNow(scope, "azure graph", { full: true, dryRun: false });
+const full = await scheduler.syncNow(scope, type, { full: true, dryRun: false });
 const fullMs = performance.now() - started;
 const fullRss = peakRss;
+const fullAtPeak = atPeak;
+const loadAfterFull = load();
 
-await fetch(`http://127.0.0.1:${port}/__emulator/churn?count=${changes}`, { method: "POST" });
-started = performance.now();
-const delta = await scheduler.syncNow(scope, "azure graph", { full: false, dryRun: false });
-const deltaMs = performance.now() - started;
+let incremental: Record<string, unknown> | null = null;
+if (vendor !== "google" && changes > 0) {
+  const churned = await fetch(`${emulatorUrl}/__emulator/churn?count=${changes}`, { method: "POST" });
+  if (!churned.ok) throw new Error(`churn: ${churned.status} ${await churned.text()}`);
+  peakRss = process.memoryUsage().rss;
+  started = performance.now();
+  const run = await scheduler.syncNow(scope, type, { full: false, dryRun: false });
+  const ms = performance.now() - started;
+  incremental = { status: run.status, kind: run.kind, changes, counts: run.counts, seconds: +(ms / 1000).toFixed(2), peak_rss_mb: Math.round(peakRss / 1048576) };
+}
 
 clearInterval(sampler);
+const counts = full.counts as any;
 console.log(
   JSON.stringify(
     {
+      vendor,
       users,
       groups,
-      memberships: (full.counts as any).memberships.added,
-      full: { status: full.status, seconds: +(fullMs / 1000).toFixed(1), users_per_second: Math.round(users / (fullMs / 1000)), peak_rss_mb: Math.round(fullRss / 1048576) },
-      delta: { status: delta.status, kind: delta.kind, changes, updated: delta.updated, seconds: +(deltaMs / 1000).toFixed(2) },
-      max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      full: {
+        status: full.status,
+        users: counts.users,
+        groups: counts.groups,
+        memberships: counts.memberships,
+        seconds: +(fullMs / 1000).toFixed(1),
+        users_per_second: Math.round(users / (fullMs / 1000)),
+        peak_rss_mb: Math.round(fullRss / 1048576),
+        at_peak_mb: { heap_used: mb(fullAtPeak.heapUsed), heap_total: mb(fullAtPeak.heapTotal), external: mb(fullAtPeak.external), array_buffers: mb(fullAtPeak.arrayBuffers) },
+      },
+      incremental,
+      load_average: { before: loadBefore, after_full: loadAfterFull, end: load() },
     },
     null,
     2,

@@ -4,8 +4,12 @@
 // "False", half Okta-style path-less replace), look users up by userName, delete 10%. Prints ops/s,
 // p50 / p99 per phase and the events each phase produced; every request must be answered 2xx.
 // Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench npx tsx bench/scim-ingest.ts [users] [clients]
-// A fresh database is created beside DATABASE_URL's and dropped afterwards.
+// A fresh database is created beside DATABASE_URL's and dropped afterwards. BENCH_GATEWAY_NODE_ARGS adds
+// node options to the gateway process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for a CPU profile.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 
@@ -33,7 +37,8 @@ const dbUrl = new URL(process.env.DATABASE_URL);
 dbUrl.pathname = `/${dbName}`;
 const sqlClient = postgres(dbUrl.toString(), { max: 1, onnotice: () => {} });
 
-const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "serve"], {
+const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts", "serve"], {
   cwd: ROOT,
   env: {
     PATH: process.env.PATH ?? "",
@@ -87,14 +92,58 @@ interface PhaseResult {
   failures: string[];
 }
 
-async function scim(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/scim+json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
+// node:http with a keep-alive agent, one socket per client: several times cheaper in CPU than fetch
+// (undici), which on this 2-core machine competes with the gateway and Postgres it is measuring.
+const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+
+function scim(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers: Record<string, string | number> = { authorization: `Bearer ${token}`, "content-type": "application/scim+json" };
+  if (payload !== undefined) headers["content-length"] = Buffer.byteLength(payload);
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}${path}`, { method, agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(payload);
   });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 when unreadable. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Where a phase's CPU went, which the machine's load does not change much (unlike ops/s): the gateway
+ * process, the Postgres backends serving this database, and this load generator; plus committed
+ * transactions. Read before and after each phase.
+ */
+async function costSnapshot(): Promise<{ gateway: number; postgres: Map<number, number>; self: number; commits: number }> {
+  const backends = await sqlClient`select pid from pg_stat_activity where datname = ${dbName} and pid <> pg_backend_pid()`;
+  const [db] = await sqlClient`select xact_commit::int as n from pg_stat_database where datname = ${dbName}`;
+  const usage = process.cpuUsage();
+  return {
+    gateway: cpuSecondsOf(child.pid!),
+    postgres: new Map(backends.map((b) => [b.pid as number, cpuSecondsOf(b.pid as number)])),
+    self: (usage.user + usage.system) / 1e6,
+    commits: db!.n as number,
+  };
+}
+
+function loadAverage(): string {
+  return os.loadavg().map((l) => l.toFixed(1)).join(" ");
 }
 
 async function eventCount(): Promise<number> {
@@ -108,6 +157,7 @@ async function phase(name: string, count: number, make: (i: number) => [string, 
   const failures: string[] = [];
   const bodies: any[] = new Array(count);
   const eventsBefore = await eventCount();
+  const costBefore = await costSnapshot();
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -124,12 +174,20 @@ async function phase(name: string, count: number, make: (i: number) => [string, 
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  // pg_stat_database is updated when a backend reports (at most every 0.5 s): wait for it.
+  await new Promise((r) => setTimeout(r, 600));
+  const costAfter = await costSnapshot();
+  const pgSeconds = [...costAfter.postgres].reduce((sum, [pid, cpu]) => sum + cpu - (costBefore.postgres.get(pid) ?? 0), 0);
+  const perOp = (s: number) => ((s * 1000) / count).toFixed(2).padStart(5);
   latencies.sort((a, b) => a - b);
   const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
   // Events commit with their writes; the count is exact once every response has arrived.
   const result = { name, ops: count, seconds, p50: pct(0.5), p99: pct(0.99), events: (await eventCount()) - eventsBefore, failures, bodies };
   console.log(
     `${name.padEnd(34)} ${String(count).padStart(5)} ops  ${(count / seconds).toFixed(0).padStart(6)} ops/s  p50 ${result.p50.toFixed(1).padStart(6)} ms  p99 ${result.p99.toFixed(1).padStart(6)} ms  events ${String(result.events).padStart(6)}  non-2xx ${failures.length}`,
+  );
+  console.log(
+    `${"".padEnd(34)} cpu ms/op: gateway ${perOp(costAfter.gateway - costBefore.gateway)}  postgres ${perOp(pgSeconds)}  load generator ${perOp(costAfter.self - costBefore.self)}  commits/op ${((costAfter.commits - costBefore.commits) / count).toFixed(2)}  (load ${loadAverage()})`,
   );
   if (failures.length) console.log(`  first failure: ${failures[0]}`);
   return result;
@@ -150,7 +208,7 @@ const oktaUser = (i: number) => ({
   [ENTERPRISE]: { employeeNumber: String(100000 + i), department: `Dept ${i % 20}`, costCenter: `CC${i % 7}`, division: "Products", organization: "Bench Co", manager: { value: "00u00000000", displayName: "Boss" } },
 });
 
-console.log(`gateway ${gateway} (serve process, Postgres), ${CLIENTS} keep-alive clients, one directory\n`);
+console.log(`gateway ${gateway} (serve process, Postgres), ${CLIENTS} keep-alive clients, one directory, load average ${loadAverage()}\n`);
 const results: PhaseResult[] = [];
 
 const created = await phase("create users (Okta, enterprise ext)", USERS, (i) => ["POST", "/Users", oktaUser(i)]);

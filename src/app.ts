@@ -7,7 +7,13 @@ import { GatewayError } from "./errors.js";
 import { createPortalApp } from "./portal/app.js";
 import { createScimServer, SCIM_MOUNT } from "./scim/index.js";
 
-export function createApp(deps: Deps): Hono<ApiEnv> {
+/** The HTTP application, and what must be written before the process exits. */
+export type GatewayApp = Hono<ApiEnv> & {
+  /** Writes what is still buffered (the SCIM request log); call once the server takes no more requests. */
+  drain(): Promise<void>;
+};
+
+export function createApp(deps: Deps): GatewayApp {
   const app = new Hono<ApiEnv>();
   app.use("*", requestId());
   app.use("*", async (c, next) => {
@@ -25,12 +31,13 @@ export function createApp(deps: Deps): Hono<ApiEnv> {
   });
 
   // SCIM first, as its own sub-app: it authenticates with directory tokens and renders SCIM errors.
-  app.route(SCIM_MOUNT, createScimServer(deps).app);
+  const scim = createScimServer(deps);
+  app.route(SCIM_MOUNT, scim.app);
   registerApi(app);
   // After the REST routes: /portal/generate_link and /portal/branding answer before the pages do.
   app.route("/portal", createPortalApp(deps));
 
   app.notFound((c) => renderApiError(new GatewayError("not_found", `no route for ${c.req.method} ${c.req.path}`), c));
   app.onError(renderApiError);
-  return app;
+  return Object.assign(app, { drain: () => scim.requestLog.flush() });
 }

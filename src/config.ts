@@ -32,6 +32,11 @@ const configSchema = z.object({
     .optional(),
   /** Development and tests only: allow webhook URLs on private addresses and plain http. */
   DSYNC_ALLOW_PRIVATE_WEBHOOKS: z.enum(["1", "0", "true", "false"], { message: "must be 1 or 0" }).default("0").transform((v) => v === "1" || v === "true"),
+  /**
+   * Development and tests only: let portal admins point pull directories (Okta org URL, Graph and
+   * Google endpoints) at private addresses and plain http, e.g. the emulators.
+   */
+  DSYNC_PORTAL_ALLOW_PRIVATE_ENDPOINTS: z.enum(["1", "0", "true", "false"], { message: "must be 1 or 0" }).default("0").transform((v) => v === "1" || v === "true"),
   DSYNC_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Attempts before a delivery is marked failed; the default backoff spreads 18 over about three days. */
   DSYNC_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(18),

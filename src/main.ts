@@ -8,6 +8,7 @@ import { ConfigError, baseUrl, loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./db/client.js";
 import { buildDeps, type Deps } from "./deps.js";
 import { createLogger } from "./log.js";
+import { stopBackgroundSyncs } from "./sync/scheduler.js";
 import { startWorker } from "./worker.js";
 
 const USAGE = `usage: tsx src/main.ts <command>
@@ -59,6 +60,8 @@ async function main(argv: string[]): Promise<void> {
     stopping = true;
     log.info({ signal }, "shutting down");
     for (const stop of stops.reverse()) await stop();
+    // Syncs started through POST /sync run in this process; stop them before the database goes.
+    await stopBackgroundSyncs(deps);
     await deps.database.close();
     process.exit(0);
   };
@@ -81,7 +84,11 @@ async function startHttp(deps: Deps, config: Config): Promise<() => Promise<void
     console.log(`\nOperator API key (shown once, stored hashed; keep it now):\n\n  ${initialKey.key}\n`);
     console.log(`Try: curl -H "Authorization: Bearer ${initialKey.key}" ${url}/directories\n`);
   }
-  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // After the last request has been answered: its request-log entry is written, not dropped.
+    await app.drain();
+  };
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

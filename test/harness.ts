@@ -6,6 +6,7 @@ import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { buildDeps, type Deps } from "../src/deps.js";
 import { createLogger } from "../src/log.js";
+import { stopBackgroundSyncs } from "../src/sync/scheduler.js";
 import { waitForSettledFeed, type Clock, type DirectoryScope } from "../src/sync/index.js";
 
 export const TEST_API_KEY = "sk_test_harness_0123456789abcdef";
@@ -97,6 +98,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     },
     async close() {
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+      await stopBackgroundSyncs(deps);
       await deps.database.close();
     },
   };

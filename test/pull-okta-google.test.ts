@@ -6,6 +6,7 @@ import { generateServiceAccount, startGoogleEmulator } from "./emulators/google/
 import { OktaDirectory } from "./emulators/okta/directory.js";
 import { startOktaEmulator } from "./emulators/okta/server.js";
 import { createHarness, type Harness } from "./harness.js";
+import { postSync } from "./support/sync-run.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -23,12 +24,8 @@ async function createDirectory(type: string, credentials: unknown, settings?: un
   return { organizationId: org.id, directoryId: body.id, body };
 }
 
-async function sync(dir: DirectoryScope, query = ""): Promise<any> {
-  const res = await h.request("POST", `/directories/${dir.directoryId}/sync${query}`);
-  const body = await res.json();
-  if (res.status !== 201) throw new Error(`sync -> ${res.status}: ${JSON.stringify(body)}`);
-  return body;
-}
+/** POST /sync (202, or 201 for a dry run) and the run once it has finished. */
+const sync = (dir: DirectoryScope, query = ""): Promise<any> => postSync(h, dir.directoryId, query);
 
 async function users(dir: DirectoryScope): Promise<any[]> {
   const out: any[] = [];

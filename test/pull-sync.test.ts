@@ -3,12 +3,13 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { acquireSyncLease } from "../src/sync/pull-directories.js";
-import { PullSyncScheduler } from "../src/sync/scheduler.js";
+import { PullSyncScheduler, stopBackgroundSyncs } from "../src/sync/scheduler.js";
 import { startSyncRun } from "../src/sync/sync-runs.js";
 import { backgroundJobs } from "../src/worker.js";
 import { listDirectoryEventsBySeq, type DirectoryScope } from "../src/sync/index.js";
 import { GraphEmulator } from "./emulators/graph/index.js";
 import { createHarness, type Harness } from "./harness.js";
+import { postSync, waitForRun } from "./support/sync-run.js";
 
 let h: Harness;
 let emulator: GraphEmulator;
@@ -45,12 +46,8 @@ async function entraDirectory(options: { secret?: string; settings?: Record<stri
   return { organizationId: org.id, directoryId: body.id, body };
 }
 
-async function sync(dir: DirectoryScope, query = ""): Promise<any> {
-  const res = await h.request("POST", `/directories/${dir.directoryId}/sync${query}`);
-  const body = await res.json();
-  if (res.status !== 201) throw new Error(`sync -> ${res.status}: ${JSON.stringify(body)}`);
-  return body;
-}
+/** POST /sync (202, or 201 for a dry run) and the run once it has finished. */
+const sync = (dir: DirectoryScope, query = ""): Promise<any> => postSync(h, dir.directoryId, query);
 
 async function users(dir: DirectoryScope): Promise<any[]> {
   return (await h.json("GET", `/directory_users?directory=${dir.directoryId}&limit=100`)).data;
@@ -128,6 +125,25 @@ describe("full and delta sync", () => {
     expect((await eventTypes(dir)).length).toBe(before);
   });
 
+  it("answers POST /sync at once with the running run, which finishes in the background under the lease", async () => {
+    emulator.tenant.seed({ users: 5, groups: 1, membersPerGroup: 2 });
+    const dir = await entraDirectory();
+    // Graph throttles the first page for a second: the run is certainly still going when we look.
+    emulator.throttle(1, { status: 429, retryAfter: 1, path: "/users/delta" });
+    const res = await h.request("POST", `/directories/${dir.directoryId}/sync`);
+    expect(res.status).toBe(202);
+    const started: any = await res.json();
+    expect(started).toMatchObject({ object: "directory_sync_run", status: "running", kind: "full", trigger: "manual", dry_run: false, finished_at: null });
+    expect(res.headers.get("location")).toBe(`/directories/${dir.directoryId}/sync_runs/${started.id}`);
+    expect(await h.json("GET", `/directories/${dir.directoryId}/sync_runs/${started.id}`)).toMatchObject({ status: "running" });
+    // The lease is held by the background run: another request is refused, not queued.
+    expect((await h.request("POST", `/directories/${dir.directoryId}/sync`)).status).toBe(409);
+    const finished = await waitForRun(h, dir.directoryId, started.id);
+    expect(finished).toMatchObject({ id: started.id, status: "succeeded", users_seen: 5, groups_seen: 1 });
+    expect(finished.finished_at).not.toBeNull();
+    expect(await users(dir)).toHaveLength(5);
+  });
+
   it("applies a delta: creates, updates, soft deletes deactivate, hard deletes delete, memberships follow", async () => {
     emulator.tenant.seed({ users: 6, groups: 1, membersPerGroup: 3 });
     const dir = await entraDirectory();
@@ -162,6 +178,31 @@ describe("full and delta sync", () => {
     expect(emitted.sort()).toEqual(
       ["dsync.group.user_added", ...Array(removedEdges).fill("dsync.group.user_removed"), "dsync.user.created", "dsync.user.deleted", "dsync.user.updated", "dsync.user.updated"].sort(),
     );
+  });
+
+  it("flattens nested groups as Google does, and re-flattens with a full run when a nested group changes", async () => {
+    const [u1, u2, u3, u4] = ["Ann", "Ben", "Cal", "Dee"].map((givenName) => emulator.tenant.newUser({ givenName }, false).id);
+    const inner = emulator.tenant.newGroup({ displayName: "Inner" }, [u2!, u3!], false);
+    const outer = emulator.tenant.newGroup({ displayName: "Outer" }, [u1!, inner.id], false);
+    const dir = await entraDirectory();
+    await sync(dir);
+    const groups = (await h.json("GET", `/directory_groups?directory=${dir.directoryId}&limit=100`)).data;
+    // The canonical model has user memberships only: both groups are groups, neither is a member.
+    expect(groups.map((g: any) => g.name).sort()).toEqual(["Inner", "Outer"]);
+    const members = async (idp: string) => {
+      const group = groups.find((g: any) => g.idp_id === idp);
+      return (await h.json("GET", `/directory_users?group=${group.id}&limit=100`)).data.map((u: any) => u.idp_id).sort();
+    };
+    expect(await members(outer.id)).toEqual([u1, u2, u3].sort());
+    expect(await members(inner.id)).toEqual([u2, u3].sort());
+
+    emulator.tenant.addMember(inner.id, u4!);
+    emulator.tenant.removeMember(inner.id, u2!);
+    const run = await sync(dir);
+    expect(run).toMatchObject({ kind: "full", status: "succeeded" });
+    expect(run.errors[0].message).toMatch(/nested group/);
+    expect(await members(outer.id)).toEqual([u1, u3, u4].sort());
+    expect(await members(inner.id)).toEqual([u3, u4].sort());
   });
 
   it("falls back to a full resync on 410 Gone and sweeps what vanished while the token was dead", async () => {
@@ -296,6 +337,19 @@ describe("scheduling and leases", () => {
     expect(runs).toMatchObject([{ status: "succeeded", kind: "full" }]);
     const dead = await h.json("GET", `/directories/${dir.directoryId}/sync_runs/sync_run_dead`);
     expect(dead.status).toBe("abandoned");
+  });
+
+  it("stops a background run at shutdown: the run fails with the reason and the lease is free again", async () => {
+    emulator.tenant.seed({ users: 30 });
+    const dir = await entraDirectory();
+    emulator.throttle(1, { status: 429, retryAfter: 1, path: "/users/delta" });
+    const res = await h.request("POST", `/directories/${dir.directoryId}/sync`);
+    expect(res.status).toBe(202);
+    const started: any = await res.json();
+    await stopBackgroundSyncs(h.deps);
+    const stopped = await h.json("GET", `/directories/${dir.directoryId}/sync_runs/${started.id}`);
+    expect(stopped).toMatchObject({ status: "failed", errors: [{ message: "the gateway is shutting down" }] });
+    expect((await postSync(h, dir.directoryId, "?full=true")).status).toBe("succeeded");
   });
 
   it("marks the directory invalid_credentials when a scheduled run is refused", async () => {

@@ -66,7 +66,8 @@ describe("@workos-inc/node against the gateway", () => {
       state: "active",
       customAttributes: {},
       rawAttributes: {},
-      role: null,
+      // A role comes from role mapping, not from the IdP's record: an upsert without one keeps it.
+      role: { slug: "admin" },
     });
     expect(user.groups.map((g) => g.name)).toEqual(["Admirals"]);
     expect(user.groups[0]).toMatchObject({ idpId: "grp-1", directoryId: scope.directoryId, organizationId: scope.organizationId });

@@ -1,6 +1,8 @@
 // The Entra (Microsoft Graph) pull connector: full snapshots and incremental changes both come from
 // users/delta and groups/delta (an initial round lists everything and ends with a deltaLink, which
-// is the cursor). It yields vendor records and maps nothing, writes nothing.
+// is the cursor). Nested groups are flattened, as Google's includeDerivedMembership does: a user
+// reached through a nested group is a member of the outer group too. It yields vendor records and
+// maps nothing, writes nothing.
 import { GraphError, type Client } from "@microsoft/microsoft-graph-client";
 import { CredentialsError, CursorExpiredError, type PullConnector, type SyncCursor, type SyncItem, type VendorRecord } from "../types.js";
 import { createGraphClient } from "./graph-client.js";
@@ -11,7 +13,9 @@ import { ClientCredentialsTokenProvider } from "./token-provider.js";
 export const USER_SELECT = [
   "id", "userPrincipalName", "mail", "givenName", "surname", "displayName", "accountEnabled", "jobTitle", "department",
   "companyName", "officeLocation", "employeeId", "employeeType", "mobilePhone", "businessPhones", "userType",
-  "onPremisesExtensionAttributes",
+  "onPremisesExtensionAttributes", "employeeOrgData", "otherMails",
+  // A relationship: users/delta reports it as manager@delta (see withManagers).
+  "manager",
 ];
 /** `members` makes groups/delta carry members@delta. */
 export const GROUP_SELECT = ["id", "displayName", "description", "mail", "mailEnabled", "mailNickname", "securityEnabled", "groupTypes", "members"];
@@ -19,6 +23,7 @@ export const GROUP_SELECT = ["id", "displayName", "description", "mail", "mailEn
 /** Graph's codes for "this delta token is dead, start over"; casing varies in the wild. */
 const RESET_CODES = /^(syncstatenotfound|resyncrequired|syncstateinvalid)$/i;
 const TRANSIENT_ATTEMPTS = 5;
+const MANAGER_READS_AT_ONCE = 8;
 
 export interface EntraConnectorOptions {
   credentials: EntraCredentials;
@@ -37,6 +42,27 @@ interface EntraCursor {
   groups: string;
   /** The $select each link was made with: a changed selection needs a new initial round. */
   select: string;
+  /**
+   * Groups that hold or sit in another group. Delta reports direct links only, so a membership
+   * change on one of them needs the flattening redone: that incremental run becomes a full one.
+   */
+  nested?: string[];
+}
+
+/** The nested-group links a groups round reported: outer group -> groups directly inside it. */
+class Nesting {
+  readonly children = new Map<string, Set<string>>();
+
+  add(parent: string, child: string): void {
+    const set = this.children.get(parent) ?? new Set<string>();
+    set.add(child);
+    this.children.set(parent, set);
+  }
+
+  /** Every group on either side of a link. */
+  involved(): string[] {
+    return [...new Set([...this.children.keys(), ...[...this.children.values()].flatMap((c) => [...c])])];
+  }
 }
 
 export class EntraConnector implements PullConnector {
@@ -75,30 +101,87 @@ export class EntraConnector implements PullConnector {
   }
 
   async *snapshot(signal: AbortSignal): AsyncIterable<SyncItem> {
-    const users = yield* this.round(`/users/delta?$select=${this.userSelect}`, toUserRecords, signal);
-    const groups = yield* this.round(`/groups/delta?$select=${this.groupSelect}`, toGroupRecords, signal);
-    yield { cursor: this.cursor(users, groups) };
+    // An initial round lists the manager link of every user that has one: no link, no manager.
+    const users = yield* this.round(`/users/delta?$select=${this.userSelect}`, (value) => toUserRecords(value, true), signal);
+    const nesting = new Nesting();
+    const groups = yield* this.round(`/groups/delta?$select=${this.groupSelect}`, (value) => toGroupRecords(value, (parent, child) => nesting.add(parent, child)), signal);
+    // members@delta lists direct members only; Graph's transitiveMembers adds those reached through
+    // nested groups. Only outer groups need it, and a repeat of a direct member is a no-op write.
+    for (const parent of nesting.children.keys()) yield* this.transitiveUsers(parent, signal);
+    yield { cursor: this.cursor(users, groups, nesting.involved()) };
   }
 
   async *changes(cursor: SyncCursor, signal: AbortSignal): AsyncIterable<SyncItem> {
     const saved = parseCursor(cursor);
     if (!saved || saved.select !== this.selection()) throw new CursorExpiredError("the saved delta cursor does not match the current $select");
-    const users = yield* this.round(this.requestPath(saved.users), toUserRecords, signal, true);
-    const groups = yield* this.round(this.requestPath(saved.groups), toGroupRecords, signal, true);
-    yield { cursor: this.cursor(users, groups) };
+    const involved = new Set(saved.nested ?? []);
+    const users = yield* this.round(this.requestPath(saved.users), (value) => this.withManagers(toUserRecords(value, false), signal), signal, true);
+    const nestingChanged = () => new CursorExpiredError("a nested group's members changed; running a full resync to flatten them again");
+    const groups = yield* this.round(
+      this.requestPath(saved.groups),
+      (value) => {
+        const records = toGroupRecords(value, () => {
+          throw nestingChanged();
+        });
+        for (const r of records) {
+          const groupId = r.kind === "membership" || r.kind === "membership_removed" ? r.groupId : r.kind === "group_removed" ? r.id : null;
+          if (groupId !== null && involved.has(groupId)) throw nestingChanged();
+        }
+        return records;
+      },
+      signal,
+      true,
+    );
+    yield { cursor: this.cursor(users, groups, [...involved]) };
+  }
+
+  /**
+   * A later delta round carries manager@delta only for users whose manager link changed; for the
+   * other changed users the manager is read (GET /users/{id}/manager), so every user record says
+   * who its manager is and an unrelated change never clears it.
+   */
+  private async withManagers(records: VendorRecord[], signal: AbortSignal): Promise<VendorRecord[]> {
+    const unknown = records.filter((r): r is Extract<VendorRecord, { kind: "user" }> => r.kind === "user" && r.raw.manager === undefined);
+    // A few reads at a time: a large increment should not wait on one round trip per user.
+    for (let i = 0; i < unknown.length; i += MANAGER_READS_AT_ONCE) {
+      await Promise.all(
+        unknown.slice(i, i + MANAGER_READS_AT_ONCE).map(async (r) => {
+          try {
+            const manager = await this.get(`/users/${encodeURIComponent(r.id)}/manager?$select=id`, signal);
+            r.raw.manager = { id: String(manager.id) };
+          } catch (error) {
+            if (!(error instanceof GraphError && error.statusCode === 404)) throw error;
+            r.raw.manager = null;
+          }
+        }),
+      );
+    }
+    return records;
+  }
+
+  /** Memberships of every user inside `groupId`, directly or through nested groups. */
+  private async *transitiveUsers(groupId: string, signal: AbortSignal): AsyncGenerator<VendorRecord[]> {
+    let path: string | null = `/groups/${groupId}/transitiveMembers/microsoft.graph.user?$select=id&$top=999`;
+    while (path) {
+      const page = await this.get(path, signal);
+      const value = (page.value as Record<string, unknown>[] | undefined) ?? [];
+      if (value.length) yield value.map((m): VendorRecord => ({ kind: "membership", groupId, userId: String(m.id) }));
+      const next = page["@odata.nextLink"];
+      path = typeof next === "string" ? this.requestPath(next) : null;
+    }
   }
 
   /** Follows nextLinks verbatim until the round's deltaLink, which it returns. */
   private async *round(
     start: string,
-    toRecords: (value: Record<string, unknown>[]) => VendorRecord[],
+    toRecords: (value: Record<string, unknown>[]) => VendorRecord[] | Promise<VendorRecord[]>,
     signal: AbortSignal,
     fromToken = false,
   ): AsyncGenerator<VendorRecord[], string> {
     let path = start;
     for (;;) {
       const page = await this.get(path, signal, fromToken);
-      const records = toRecords((page.value as Record<string, unknown>[] | undefined) ?? []);
+      const records = await toRecords((page.value as Record<string, unknown>[] | undefined) ?? []);
       if (records.length > 0) yield records;
       const next = page["@odata.nextLink"];
       if (typeof next === "string") {
@@ -157,8 +240,8 @@ export class EntraConnector implements PullConnector {
     return `${this.userSelect}|${this.groupSelect}`;
   }
 
-  private cursor(users: string, groups: string): SyncCursor {
-    const cursor: EntraCursor = { v: 1, users, groups, select: this.selection() };
+  private cursor(users: string, groups: string, nested: string[]): SyncCursor {
+    const cursor: EntraCursor = { v: 1, users, groups, select: this.selection(), ...(nested.length ? { nested } : {}) };
     return JSON.stringify(cursor);
   }
 }
@@ -166,7 +249,8 @@ export class EntraConnector implements PullConnector {
 function parseCursor(text: string): EntraCursor | null {
   try {
     const value = JSON.parse(text) as Partial<EntraCursor>;
-    return value.v === 1 && typeof value.users === "string" && typeof value.groups === "string" && typeof value.select === "string" ? (value as EntraCursor) : null;
+    const nestedOk = value.nested === undefined || (Array.isArray(value.nested) && value.nested.every((id) => typeof id === "string"));
+    return value.v === 1 && typeof value.users === "string" && typeof value.groups === "string" && typeof value.select === "string" && nestedOk ? (value as EntraCursor) : null;
   } catch {
     return null;
   }
@@ -177,21 +261,31 @@ function removal(item: Record<string, unknown>): { reason: string } | null {
   return removed && typeof removed === "object" ? { reason: String((removed as { reason?: unknown }).reason ?? "deleted") } : null;
 }
 
-/** `@removed` reason "changed" is a soft delete (restorable for 30 days); "deleted" is final. */
-export function toUserRecords(value: Record<string, unknown>[]): VendorRecord[] {
+/**
+ * `@removed` reason "changed" is a soft delete (restorable for 30 days); "deleted" is final.
+ * manager@delta becomes `manager: { id }` (or null), the shape `$expand=manager` gives, so a
+ * user's raw record reads the same from every round. Without the link, `initial` says there is no
+ * manager; in a later round the manager is left undefined (unknown) for the caller to read.
+ */
+export function toUserRecords(value: Record<string, unknown>[], initial = true): VendorRecord[] {
   return value.map((item): VendorRecord => {
     const id = String(item.id);
     const removed = removal(item);
-    return removed ? { kind: "user_removed", id, soft: removed.reason === "changed" } : { kind: "user", id, raw: item };
+    if (removed) return { kind: "user_removed", id, soft: removed.reason === "changed" };
+    const { "manager@delta": links, ...raw } = item;
+    const link = Array.isArray(links) ? (links as Record<string, unknown>[]).find((l) => !removal(l)) : undefined;
+    if (link) raw.manager = { id: String(link.id) };
+    else if (Array.isArray(links) || initial) raw.manager = null;
+    return { kind: "user", id, raw };
   });
 }
 
 /**
  * A group entry may repeat across pages, each with a slice of members@delta; an entry that carries
- * only its id and links is not a property change. Nested groups and other member types are not
- * user memberships and are skipped.
+ * only its id and links is not a property change. A nested group's link is no user membership: it
+ * goes to `onNested` (added or removed), and other member types (devices, contacts) are skipped.
  */
-export function toGroupRecords(value: Record<string, unknown>[]): VendorRecord[] {
+export function toGroupRecords(value: Record<string, unknown>[], onNested: (parent: string, child: string, removed: boolean) => void = () => {}): VendorRecord[] {
   const records: VendorRecord[] = [];
   for (const item of value) {
     const id = String(item.id);
@@ -203,6 +297,10 @@ export function toGroupRecords(value: Record<string, unknown>[]): VendorRecord[]
     if (Object.keys(raw).some((k) => k !== "id" && !k.startsWith("@odata."))) records.push({ kind: "group", id, raw });
     for (const link of Array.isArray(links) ? (links as Record<string, unknown>[]) : []) {
       const type = link["@odata.type"];
+      if (type === "#microsoft.graph.group") {
+        onNested(id, String(link.id), removal(link) !== null);
+        continue;
+      }
       if (type !== undefined && type !== "#microsoft.graph.user") continue;
       const userId = String(link.id);
       records.push(removal(link) ? { kind: "membership_removed", groupId: id, userId } : { kind: "membership", groupId: id, userId });

@@ -36,11 +36,15 @@ export const directorySyncApi = resourceRouter()
     const directory = (await getDirectory(c.var.deps.db, c.var.access, scope.directoryId))!;
     return c.json({ ...directory, sync: await pullStatus(c.var.deps, scope.directoryId) });
   })
+  // A real run is claimed under the directory's lease and answered at once (202, status running); it
+  // goes on in the background and is read from sync_runs. A dry run answers with its diff (201).
   .post("/sync", async (c) => {
     const query = readQuery(c, syncQuery);
     const { scope, type } = await pullDirectory(c.var.deps, c.var.access, c.req.param("id")!);
-    const run = await new PullSyncScheduler(c.var.deps).syncNow(scope, type, { full: query.full, dryRun: query.dry_run });
-    return c.json(run, 201);
+    const scheduler = new PullSyncScheduler(c.var.deps);
+    if (query.dry_run) return c.json(await scheduler.syncNow(scope, type, { full: query.full, dryRun: true }), 201);
+    const run = await scheduler.startNow(scope, type, { full: query.full });
+    return c.json(run, 202, { location: `/directories/${scope.directoryId}/sync_runs/${run.id}` });
   })
   .get("/sync_runs", async (c) => {
     const query = readQuery(c, listParams());

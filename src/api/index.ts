@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import { directoriesApi } from "./directories.js";
 import { directoryScimApi } from "./directory-scim.js";
 import { directorySyncApi } from "./directory-sync.js";
+import { directoryNormalizationApi } from "./directory-normalization.js";
 import { directoryGroupsApi } from "./directory-groups.js";
 import { directoryUsersApi } from "./directory-users.js";
 import type { ApiEnv } from "./env.js";
@@ -19,6 +20,7 @@ export function registerApi(app: Hono<ApiEnv>): void {
   app.route("/directories", directoriesApi);
   app.route("/directories/:id", directoryScimApi);
   app.route("/directories/:id", directorySyncApi);
+  app.route("/directories/:id", directoryNormalizationApi);
   app.route("/directory_users", directoryUsersApi);
   app.route("/directory_groups", directoryGroupsApi);
   app.route("/events", eventsApi);

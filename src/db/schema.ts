@@ -58,6 +58,12 @@ export const organizations = pgTable(
   (t) => [uniqueIndex("organizations_external_id_key").on(t.externalId)],
 );
 
+/** A directory's role mapping as stored: rules by group id, lowest priority number first. */
+export interface StoredRoleMapping {
+  default_role: string | null;
+  rules: { group_id: string; role_slug: string; priority: number }[];
+}
+
 /**
  * IdP connections. Owner: tenancy (create, read) and sync (state changes, deletion, event_seq).
  * event_seq is the last per-directory event sequence number handed out.
@@ -75,6 +81,10 @@ export const directories = pgTable(
     domain: text("domain"),
     eventSeq: bigint("event_seq", { mode: "number" }).notNull().default(0),
     settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
+    /** Attribute-mapping overrides merged on top of the type's preset (normalize/mapping.ts MappingOverride). */
+    attributeMapping: jsonb("attribute_mapping").$type<Record<string, unknown>>().notNull().default({}),
+    /** Role mapping (normalize/role-mapping.ts RoleMapping); null when the directory has none. */
+    roleMapping: jsonb("role_mapping").$type<StoredRoleMapping | null>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,5 +1,6 @@
 // Prefixed, time-sortable ids ("directory_user_01J...") from one prefix table.
 // Monotonic within a process, so ids created in one process sort in creation order.
+import { randomFillSync } from "node:crypto";
 import { monotonicFactory } from "ulid";
 
 const prefixes = {
@@ -23,7 +24,19 @@ const prefixes = {
 /** The kinds of object that get an id. */
 export type IdKind = keyof typeof prefixes;
 
-const nextUlid = monotonicFactory();
+// ulid's default source asks the OS for one byte per character (16 calls per id), and ids are minted
+// per event: draw the bytes from a pooled buffer refilled from the same CSPRNG instead.
+const pool = new Uint8Array(4096);
+let poolAt = pool.length;
+function pooledRandom(): number {
+  if (poolAt === pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  return pool[poolAt++]! / 256;
+}
+
+const nextUlid = monotonicFactory(pooledRandom);
 
 export function newId(kind: IdKind): string {
   return `${prefixes[kind]}_${nextUlid()}`;

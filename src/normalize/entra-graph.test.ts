@@ -27,7 +27,7 @@ describe("normalizeEntraUser", () => {
       username: "AdeleV@contoso.com",
       job_title: "Retail Manager",
       state: "active",
-      custom_attributes: { department: "Retail", employee_id: "E1042" },
+      custom_attributes: { department: "Retail", employee_number: "E1042" },
       raw_attributes: adele,
     });
   });
@@ -37,6 +37,16 @@ describe("normalizeEntraUser", () => {
     ["accountEnabled absent is active", { accountEnabled: undefined }, { state: "active" }],
     ["a user without a mailbox falls back to the UPN", { mail: null }, { email: "AdeleV@contoso.com" }],
     ["empty strings are no value", { jobTitle: "", givenName: "  " }, { job_title: null, first_name: null }],
+    [
+      "otherMails follow the primary address, once each",
+      { otherMails: ["adele@home.example", "AdeleV@contoso.com"] },
+      { emails: [{ primary: true, type: "work", value: "AdeleV@contoso.com" }, { primary: false, type: "other", value: "adele@home.example" }] },
+    ],
+    [
+      "cost center and division come from employeeOrgData",
+      { employeeOrgData: { costCenter: "CC-1", division: "Retail West" } },
+      { custom_attributes: { department: "Retail", employee_number: "E1042", cost_center: "CC-1", division: "Retail West" } },
+    ],
   ])("%s", (_name, patch, expected) => {
     expect(normalizeEntraUser(adele.id, { ...adele, ...patch })).toMatchObject(expected);
   });

@@ -1,3 +1,7 @@
-// normalize's public face: vendor and SCIM records -> canonical users and groups. Pure, no I/O.
+// normalize's public face: provider presets and directory mappings turn SCIM resources and vendor
+// records into canonical users and groups. Pure, no I/O.
 export * from "./scim.js";
-export * from "./scim-mapping.js";
+export * from "./mapping.js";
+export * from "./presets.js";
+export * from "./role-mapping.js";
+export { parseSourcePath, readSourcePath } from "./path.js";

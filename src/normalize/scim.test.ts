@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { CanonicalUser } from "../model/index.js";
 import { normalizeEntraBooleans, normalizeScimGroup, normalizeScimUser, scimBoolean } from "./scim.js";
-import { ENTERPRISE_USER_SCHEMA, GENERIC_SCIM_USER_MAPPING, type ScimUserMapping } from "./scim-mapping.js";
+import { mergeMapping } from "./mapping.js";
+import { ENTERPRISE_USER_SCHEMA, GENERIC_SCIM_USER_MAPPING } from "./presets.js";
 
 const resource = {
   schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE_USER_SCHEMA],
@@ -66,7 +67,7 @@ describe("normalizeScimUser", () => {
   });
 
   it("follows a different mapping given as data", () => {
-    const mapping: ScimUserMapping = { ...GENERIC_SCIM_USER_MAPPING, job_title: { paths: ["userType"] }, custom_attributes: { nick: { paths: ["nickName"] } } };
+    const mapping = { ...mergeMapping(GENERIC_SCIM_USER_MAPPING, { fields: { job_title: { sources: [{ path: "userType" }] } } }), custom_attributes: { nick: { sources: [{ path: "nickName" }] } } };
     expect(normalizeScimUser({ userName: "e", userType: "Contractor", nickName: "Ed", title: "CEO" }, "x", mapping)).toMatchObject({
       job_title: "Contractor",
       custom_attributes: { nick: "Ed" },

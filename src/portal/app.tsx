@@ -1,38 +1,28 @@
 // The admin portal: server-rendered pages for a customer's IT admin, one organization per session.
 // It is a face on the same functions the REST API calls; it writes nothing through a path of its own.
-import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono, type Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
-import { GatewayError } from "../errors.js";
-import type { Logger } from "../log.js";
-import { DirectoryType, isScimDirectoryType, type Directory } from "../model/index.js";
-import { issueScimToken, listScimRequests, scimBaseUrl } from "../scim/index.js";
-import { baseUrl } from "../config.js";
+import { GatewayError, statusOf } from "../errors.js";
+import { DirectoryType, isScimDirectoryType } from "../model/index.js";
+import { issueScimToken } from "../scim/index.js";
 import { TokenBucketLimiter } from "../scim/rate-limit.js";
-import { countDirectoryMembers, listDirectoryGroups, listDirectoryUsers, type Access } from "../sync/index.js";
 import { createDirectory, getDirectory, listDirectories } from "../tenancy/directories.js";
 import { getOrganization } from "../tenancy/organizations.js";
+import { loadActivity } from "./activity.js";
 import { PORTAL_CSS, PORTAL_JS, themeCss } from "./assets.js";
 import { recordAudit } from "./audit.js";
 import { getBranding } from "./branding.js";
-import { explainScimRequest } from "./explain.js";
-import { SCIM_INSTRUCTIONS } from "./instructions.js";
-import { DirectoryPage, NewDirectoryPage, OverviewPage, ProblemPage, type ScimSetup } from "./pages.js";
-import { csrfMatches, endPortalSession, readPortalSession, redeemPortalLink, SESSION_IDLE_MS, type PortalSession } from "./sessions.js";
+import { renderDirectoryPage } from "./directory-view.js";
+import { accessOf, actor, clientAddress, type PortalEnv } from "./env.js";
+import { NewDirectoryPage, OverviewPage, ProblemPage } from "./pages.js";
+import { registerMappingRoutes } from "./mapping-routes.js";
+import { registerPullRoutes } from "./pull-routes.js";
+import { csrfMatches, endPortalSession, readPortalSession, redeemPortalLink, SESSION_IDLE_MS } from "./sessions.js";
 
 const COOKIE = "dsync_portal";
-
-interface PortalEnv {
-  Variables: {
-    deps: Deps;
-    log: Logger;
-    requestId: string;
-    session: PortalSession;
-  };
-}
 
 const LINK_PROBLEMS = {
   unknown: { title: "This link does not work", message: "The setup link is not valid. Ask for a new one from the app that sent you here." },
@@ -149,7 +139,7 @@ export function createPortalApp(deps: Deps): Hono<PortalEnv> {
     if (!isScimDirectoryType(directory.type)) return c.redirect(`/portal/directories/${directory.id}`, 303);
     // The token is rendered in this response, not after a redirect, so it exists in one page only.
     const token = await issueScimToken(deps.db, directory.id, deps.clock.now());
-    return c.html(await renderDirectory(c, directory, token), 201);
+    return c.html(await renderDirectoryPage(c, directory, { token }), 201);
   });
 
   app.post("/directories/:id/scim_token", async (c) => {
@@ -159,51 +149,24 @@ export function createPortalApp(deps: Deps): Hono<PortalEnv> {
     if (!isScimDirectoryType(directory.type)) throw new GatewayError("invalid_input", "This directory does not use SCIM tokens.");
     const token = await issueScimToken(deps.db, directory.id, deps.clock.now());
     await recordAudit(deps.db, { organizationId: session.organizationId, actor: actor(c, session), action: "directory.scim_token.rotated", targetId: directory.id }, deps.clock.now());
-    return c.html(await renderDirectory(c, directory, token));
+    return c.html(await renderDirectoryPage(c, directory, { token }));
   });
 
   /** The live log's data, polled by the page's script every few seconds. */
   app.get("/directories/:id/activity", async (c) => {
     const directory = await getDirectory(deps.db, accessOf(c.var.session), c.req.param("id"));
     if (!directory) return c.json({ error: "not found" }, 404);
-    const scim = await scimSetup(directory);
-    const idp = SCIM_INSTRUCTIONS[directory.type]?.idp ?? "Your identity provider";
-    const connected = directory.state === "linked";
-    return c.json({
-      connected,
-      status_text: connected ? `Connected: ${idp} is sending data.` : `Waiting for the first request from ${idp}…`,
-      entries: scim?.activity ?? [],
-    });
+    return c.json(await loadActivity(deps, directory));
   });
 
   app.get("/directories/:id", async (c) => {
     const directory = await getDirectory(deps.db, accessOf(c.var.session), c.req.param("id"));
     if (!directory) throw new GatewayError("not_found", "There is no such directory in your organization.");
-    return c.html(await renderDirectory(c, directory));
+    return c.html(await renderDirectoryPage(c, directory));
   });
 
-  /** The SCIM URL and the latest requests, explained; null for directories that do not use SCIM. */
-  async function scimSetup(directory: Directory, token?: string): Promise<ScimSetup | undefined> {
-    if (!isScimDirectoryType(directory.type)) return undefined;
-    const idp = SCIM_INSTRUCTIONS[directory.type]?.idp ?? "Your identity provider";
-    const requests = await listScimRequests(deps.db, directory.id, { limit: 10, order: "desc" });
-    return { baseUrl: scimBaseUrl(baseUrl(deps.config), directory.id), token, activity: requests.data.map((r) => explainScimRequest(r, idp)) };
-  }
-
-  async function renderDirectory(c: Context<PortalEnv>, directory: Directory, token?: string) {
-    const session = c.var.session;
-    const access = accessOf(session);
-    const search = (c.req.query("q") ?? "").trim().slice(0, 200);
-    const page = { limit: 25, order: "asc" as const, before: c.req.query("before") || undefined, after: c.req.query("after") || undefined };
-    const [counts, users, groups, branding, scim] = await Promise.all([
-      countDirectoryMembers(deps.db, access, directory.id),
-      listDirectoryUsers(deps.db, access, { directoryId: directory.id, search: search || undefined }, page),
-      listDirectoryGroups(deps.db, access, { directoryId: directory.id }, { limit: 100, order: "asc" }),
-      getBranding(deps.db),
-      scimSetup(directory, token),
-    ]);
-    return <DirectoryPage ctx={{ branding, session }} data={{ directory, counts, users, groups, search, scim }} />;
-  }
+  registerPullRoutes(app, deps);
+  registerMappingRoutes(app, deps);
 
   app.post("/logout", async (c) => {
     const session = c.var.session;
@@ -220,30 +183,13 @@ export function createPortalApp(deps: Deps): Hono<PortalEnv> {
     const branding = await getBranding(deps.db).catch(() => null);
     const known = error instanceof GatewayError ? error : null;
     if (!known) c.var.log?.error({ err: error }, "portal error");
-    const status = known?.code === "not_found" ? 404 : known?.code === "forbidden" ? 403 : known ? 400 : 500;
+    const status = known ? statusOf(known.code) : 500;
     const message = known ? known.detail : "Something went wrong on our side. Try again in a moment.";
     const page = <ProblemPage branding={branding ?? { app_name: "Directory sync", logo_url: null, accent_color: "#3b4fd8" }} title="That did not work" message={message} returnUrl={c.var.session?.returnUrl} />;
     return c.html(page, status);
   });
 
   return app;
-}
-
-function accessOf(session: PortalSession): Access {
-  return { kind: "organization", organizationId: session.organizationId };
-}
-
-function actor(c: Context, session: PortalSession) {
-  return { type: "portal_session" as const, id: session.id, ip: clientAddress(c), user_agent: c.req.header("user-agent")?.slice(0, 300) ?? null };
-}
-
-/** The peer address, when the request came over a socket (not for in-process test requests). */
-function clientAddress(c: Context): string | null {
-  try {
-    return getConnInfo(c).remote.address ?? null;
-  } catch {
-    return null;
-  }
 }
 
 function isHttps(c: Context, deps: Deps): boolean {

@@ -23,12 +23,13 @@ h2{font-size:1.25rem;margin:2rem 0 .75rem}
 button.link{background:none;border:0;padding:0;font:inherit;color:var(--accent-ink);text-decoration:underline;cursor:pointer}
 form.inline{display:inline}
 .stack{display:flex;flex-direction:column;gap:.75rem;max-width:40rem}
+.stack>label{font-weight:600}
 fieldset{border:1px solid #dde1e6;border-radius:8px;padding:1rem;background:#fff}
 legend{font-weight:600;padding:0 .25rem}
 .choice{display:flex;gap:.75rem;align-items:flex-start;padding:.5rem;border-radius:6px}
 .choice:hover{background:#f0f2f5}
 .choice span{display:flex;flex-direction:column}
-input[type=text],input[type=search],input[type=password],textarea{font:inherit;padding:.5rem .6rem;border:1px solid #8a939e;border-radius:6px;width:100%;max-width:32rem}
+input[type=text],input[type=search],input[type=password],input[type=email],input[type=url],textarea{font:inherit;padding:.5rem .6rem;border:1px solid #8a939e;border-radius:6px;width:100%;max-width:32rem}
 .search{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap;margin-bottom:1rem}
 .search label{font-weight:600}
 .search input{width:auto;flex:1 1 16rem}
@@ -55,6 +56,28 @@ th{background:#f0f2f5}
 tr.failed td{background:#fff8f8}
 details pre{white-space:pre-wrap;word-break:break-word;font-size:.85rem}
 code{font-size:.85rem;word-break:break-all}
+.field{display:flex;flex-direction:column;gap:.25rem;margin:.5rem 0}
+.field label{font-weight:600}
+.hint{margin:0;font-size:.9rem}
+.field-error{margin:0;color:#9b1c1c;font-weight:600}
+[aria-invalid=true]{border-color:#9b1c1c;border-width:2px}
+textarea{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem;max-width:40rem}
+details.card{margin-top:1.5rem}
+details.card>summary,details>summary{cursor:pointer;font-weight:600}
+.attention{border-left:4px solid #b45309;background:#fffbeb}
+.actions{display:flex;gap:.75rem;flex-wrap:wrap}
+.button.danger{background:#9b1c1c;color:#fff}
+section.card{margin-top:1.5rem}
+.card>h2:first-child{margin-top:0}
+.counts td,.counts th[scope=row]{font-variant-numeric:tabular-nums}
+.finding-error{color:#9b1c1c}
+.finding-warning{color:#6b4e00}
+.stack.wide{max-width:none}
+table.mapping caption{text-align:left;font-weight:600;padding:.5rem .75rem}
+table.mapping th[scope=row]{width:12rem;background:#f8f9fb}
+table.mapping input[type=text]{max-width:none}
+input.narrow{width:7rem;font:inherit;padding:.5rem .6rem;border:1px solid #8a939e;border-radius:6px}
+tr.changed td{background:#fffbeb}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `;
 
@@ -71,12 +94,14 @@ export const PORTAL_JS = `
 const status = document.querySelector("[data-activity]");
 if (status) {
   const table = document.querySelector("#activity tbody");
+  let busy = status.getAttribute("data-busy") === "true";
   const cell = (text, className) => {
     const td = document.createElement("td");
     if (className) td.className = className;
     td.textContent = text;
     return td;
   };
+  const badge = (e) => e.pending ? "badge badge-validating" : e.ok ? "badge badge-linked" : e.result === "Waiting for you" ? "badge badge-unlinked" : "badge badge-invalid_credentials";
   const refresh = async () => {
     try {
       const response = await fetch(status.getAttribute("data-activity"), { headers: { accept: "application/json" } });
@@ -84,12 +109,29 @@ if (status) {
       const activity = await response.json();
       status.textContent = activity.status_text;
       status.className = activity.connected ? "status ok" : "status waiting";
+      // A sync just ended: reload to show its users, unless the admin is typing in a form.
+      if (busy && !activity.busy && !document.activeElement?.closest("form")) return location.reload();
+      busy = activity.busy;
       if (!table || activity.entries.length === 0) return;
       table.replaceChildren(...activity.entries.map((e) => {
         const row = document.createElement("tr");
         row.className = e.ok ? "ok" : "failed";
-        row.append(cell(e.at.replace("T", " ").slice(0, 19) + " UTC"), cell(e.method + " " + e.path));
-        const result = cell((e.ok ? "OK " : "Failed (" + e.status + ") ") + e.explanation);
+        const when = document.createElement("time");
+        when.dateTime = e.at;
+        when.textContent = e.at.replace("T", " ").slice(0, 19) + " UTC";
+        const whenCell = cell("");
+        whenCell.append(when);
+        const whatCell = cell("");
+        if (e.kind === "scim_request") {
+          const code = document.createElement("code");
+          code.textContent = e.what;
+          whatCell.append(code);
+        } else whatCell.textContent = e.what;
+        const result = cell("");
+        const label = document.createElement("span");
+        label.className = badge(e);
+        label.textContent = e.result;
+        result.append(label, " " + e.explanation);
         if (e.detail) {
           const details = document.createElement("details");
           const summary = document.createElement("summary");
@@ -99,12 +141,12 @@ if (status) {
           details.append(summary, pre);
           result.append(details);
         }
-        row.append(result);
+        row.append(whenCell, whatCell, result);
         return row;
       }));
     } catch {}
   };
-  setInterval(refresh, 3000);
+  setInterval(refresh, 2000);
 }
 
 document.addEventListener("click", async (event) => {

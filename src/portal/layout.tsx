@@ -64,7 +64,7 @@ export function StateBadge({ state }: { state: string }) {
   const words: Record<string, string> = {
     linked: "Connected",
     unlinked: "Not connected yet",
-    validating: "Checking",
+    validating: "Ready to activate",
     invalid_credentials: "Credentials refused",
     deleting: "Being deleted",
     active: "Active",

@@ -2,10 +2,12 @@
 import type { Directory, DirectoryGroup, DirectoryUser } from "../model/index.js";
 import type { ListMetadata } from "../db/paginate.js";
 import type { Branding } from "./branding.js";
-import type { ActivityEntry } from "./explain.js";
+import type { Activity } from "./activity.js";
 import { IDP_CHOICES, idpChoice } from "./idps.js";
 import { SCIM_INSTRUCTIONS } from "./instructions.js";
 import { Frame, StateBadge } from "./layout.js";
+import { LiveLog } from "./live-log.js";
+import { PullSections, type PullView } from "./pull-pages.js";
 import type { PortalSession } from "./sessions.js";
 
 interface PageContext {
@@ -88,22 +90,24 @@ export function NewDirectoryPage({ ctx, error, values }: { ctx: PageContext; err
 export interface ScimSetup {
   baseUrl: string;
   token?: string | undefined;
-  activity: ActivityEntry[];
 }
 
 export interface DirectoryPageData {
   directory: Directory;
   scim?: ScimSetup | undefined;
+  pull?: PullView | undefined;
+  activity: Activity;
   counts: { users: number; active_users: number; groups: number };
   users: { data: DirectoryUser[]; list_metadata: ListMetadata };
   groups: { data: DirectoryGroup[]; list_metadata: ListMetadata };
   search: string;
+  groupSearch: string;
 }
 
 export function DirectoryPage({ ctx, data }: { ctx: PageContext; data: DirectoryPageData }) {
-  const { directory, counts, users, groups, search } = data;
+  const { directory, counts, users, groups, search, groupSearch } = data;
   const base = `/portal/directories/${directory.id}`;
-  const query = (extra: Record<string, string>) => `${base}?${new URLSearchParams({ ...(search ? { q: search } : {}), ...extra })}`;
+  const query = (extra: Record<string, string>) => `${base}?${new URLSearchParams({ ...(search ? { q: search } : {}), ...(groupSearch ? { gq: groupSearch } : {}), ...extra })}`;
   return (
     <Frame title={directory.name} {...frame(ctx)}>
       <p>
@@ -126,12 +130,27 @@ export function DirectoryPage({ ctx, data }: { ctx: PageContext; data: Directory
       </dl>
 
       {data.scim ? <ScimSection ctx={ctx} directory={directory} scim={data.scim} /> : null}
+      {data.pull ? <PullSections ctx={ctx} directory={directory} pull={data.pull} /> : null}
+      <LiveLog directoryId={directory.id} activity={data.activity} />
+
+      <section aria-labelledby="mapping-heading">
+        <h2 id="mapping-heading">Mapping</h2>
+        <ul class="list">
+          <li>
+            <a href={`${base}/mapping`}>Attribute mapping</a>: which of your identity provider's attributes fill each field.
+          </li>
+          <li>
+            <a href={`${base}/roles`}>Role mapping</a>: the role members of each group get in {ctx.branding.app_name}.
+          </li>
+        </ul>
+      </section>
 
       <section aria-labelledby="users-heading">
         <h2 id="users-heading">Users</h2>
         <form method="get" action={base} class="search" role="search">
           <label for="q">Search users</label>
           <input id="q" name="q" type="search" value={search} placeholder="Name or e-mail" />
+          {groupSearch ? <input type="hidden" name="gq" value={groupSearch} /> : null}
           <button type="submit" class="button secondary">
             Search
           </button>
@@ -171,15 +190,26 @@ export function DirectoryPage({ ctx, data }: { ctx: PageContext; data: Directory
 
       <section aria-labelledby="groups-heading">
         <h2 id="groups-heading">Groups</h2>
+        <form method="get" action={base} class="search" role="search">
+          <label for="gq">Search groups</label>
+          <input id="gq" name="gq" type="search" value={groupSearch} placeholder="Group name" />
+          {search ? <input type="hidden" name="q" value={search} /> : null}
+          <button type="submit" class="button secondary">
+            Search groups
+          </button>
+        </form>
         {groups.data.length === 0 ? (
-          <p class="muted">No groups yet.</p>
+          <p class="muted">{groupSearch ? `No group matches “${groupSearch}”.` : "No groups yet."}</p>
         ) : (
-          <ul class="list">
+          <ul class="list" id="groups">
             {groups.data.map((g) => (
               <li>{g.name}</li>
             ))}
           </ul>
         )}
+        <nav class="pager" aria-label="Groups pages">
+          {groups.list_metadata.after ? <a href={query({ gafter: groups.list_metadata.after })}>More groups</a> : null}
+        </nav>
       </section>
     </Frame>
   );
@@ -187,7 +217,6 @@ export function DirectoryPage({ ctx, data }: { ctx: PageContext; data: Directory
 
 function ScimSection({ ctx, directory, scim }: { ctx: PageContext; directory: Directory; scim: ScimSetup }) {
   const guide = SCIM_INSTRUCTIONS[directory.type] ?? SCIM_INSTRUCTIONS["generic scim v2.0"]!;
-  const connected = directory.state === "linked";
   return (
     <section aria-labelledby="setup-heading">
       <h2 id="setup-heading">Connect {guide.idp}</h2>
@@ -233,61 +262,12 @@ function ScimSection({ ctx, directory, scim }: { ctx: PageContext; directory: Di
       </ol>
       {guide.note ? <p class="muted">{guide.note}</p> : null}
 
-      <h3>Live sync log</h3>
-      <p id="scim-status" class={connected ? "status ok" : "status waiting"} role="status" aria-live="polite" data-activity={`/portal/directories/${directory.id}/activity`}>
-        {connected ? `Connected: ${guide.idp} is sending data.` : `Waiting for the first request from ${guide.idp}…`}
-      </p>
-      <ActivityTable entries={scim.activity} />
+      <h3>Test the connection</h3>
       <p>
-        <a href={`/portal/directories/${directory.id}`}>Refresh</a>
+        Use {guide.idp}'s own test button (such as Test Connection): its request appears in the live sync log below within seconds, marked OK or
+        Failed with the reason.
       </p>
     </section>
-  );
-}
-
-function ActivityTable({ entries }: { entries: ActivityEntry[] }) {
-  return (
-    <table id="activity">
-      <caption class="visually-hidden">Latest requests, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Request</th>
-          <th scope="col">Result</th>
-        </tr>
-      </thead>
-      <tbody>
-        {entries.length === 0 ? (
-          <tr>
-            <td colspan={3} class="muted">
-              No requests yet.
-            </td>
-          </tr>
-        ) : (
-          entries.map((e) => (
-            <tr class={e.ok ? "ok" : "failed"}>
-              <td>
-                <time datetime={e.at}>{e.at.replace("T", " ").slice(0, 19)} UTC</time>
-              </td>
-              <td>
-                <code>
-                  {e.method} {e.path}
-                </code>
-              </td>
-              <td>
-                <span class={e.ok ? "badge badge-linked" : "badge badge-invalid_credentials"}>{e.ok ? "OK" : `Failed (${e.status})`}</span> {e.explanation}
-                {e.detail ? (
-                  <details>
-                    <summary>Details</summary>
-                    <pre>{e.detail}</pre>
-                  </details>
-                ) : null}
-              </td>
-            </tr>
-          ))
-        )}
-      </tbody>
-    </table>
   );
 }
 

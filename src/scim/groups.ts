@@ -16,6 +16,7 @@ import { listResponse, readListQuery, readProjection, readSearchBody, type ListQ
 import type { ScimOptions } from "./options.js";
 import { applyPatchOps, extractMemberChanges, type MemberChange } from "./patch.js";
 import { readPatchOperations } from "./patch-request.js";
+import { scimMemberPatches, type MemberPatch } from "./member-patches.js";
 import { GROUP_SCHEMA, hasSchema, MAX_KEY_LENGTH, project, projects, renderScimResource, storableResource, versionOf, type StoredResource } from "./resources.js";
 
 type C = Context<ScimEnv>;
@@ -79,7 +80,9 @@ export function groupsApp(options: ScimOptions): Hono<ScimEnv> {
     .patch("/:id", async (c) => {
       const split = extractMemberChanges(readPatchOperations(await readScimBody(c, options.maxBodyBytes)));
       if (!split.ok) throw scimError("invalid_input", split.error.detail, split.error.scimType);
-      const group = await writeGroup(c, c.req.param("id"), (current) => {
+      const memberPatch = onlyAddsAndRemoves(c, c.req.param("id"), split.value);
+      // The IdPs' membership pushes: batched with the others waiting for the directory (member-patches.ts).
+      const group = memberPatch ? await c.var.deps.reconciler.writeBatched(c.var.scope, scimMemberPatches, memberPatch) : await writeGroup(c, c.req.param("id"), (current) => {
         if (split.value.attributes.length === 0) return { resource: current, members: split.value.members };
         const patched = applyPatchOps(current, split.value.attributes);
         if (!patched.ok) throw scimError("invalid_input", patched.error.detail, patched.error.scimType);
@@ -127,6 +130,17 @@ function writeGroup(
     await applyMemberChanges(w, id, change.members);
     return group;
   });
+}
+
+/** The PATCH as a batched member patch when it only adds or removes members (and names no If-Match). */
+function onlyAddsAndRemoves(c: C, groupId: string, split: { members: MemberChange[]; attributes: unknown[] }): MemberPatch | null {
+  if (split.attributes.length > 0 || split.members.length === 0 || c.req.header("if-match")) return null;
+  const changes: MemberPatch["changes"] = [];
+  for (const change of split.members) {
+    if (change.kind !== "add" && change.kind !== "remove") return null;
+    changes.push({ kind: change.kind, ids: change.ids });
+  }
+  return { groupId, changes };
 }
 
 /** Applies member changes in order. Ids that are not users of this directory are ignored. */

@@ -6,7 +6,7 @@ import { createMiddleware } from "hono/factory";
 import { baseUrl } from "../config.js";
 import type { Deps } from "../deps.js";
 import { GatewayError } from "../errors.js";
-import { checkScimToken } from "./auth.js";
+import { checkScimToken, forgetScimDirectory, noteDirectoryState } from "./auth.js";
 import { discoveryApp } from "./discovery.js";
 import type { ScimEnv } from "./env.js";
 import { renderScimError, scimError } from "./errors.js";
@@ -14,7 +14,7 @@ import { groupsApp } from "./groups.js";
 import type { ScimOptions } from "./options.js";
 import { TokenBucketLimiter } from "./rate-limit.js";
 import { ScimRequestLog } from "./request-log.js";
-import { UserCreateBatcher } from "./user-creates.js";
+import { UserNameLookups } from "./user-lookups.js";
 import { usersApp } from "./users.js";
 
 export { issueScimToken } from "./auth.js";
@@ -43,6 +43,8 @@ export function createScimServer(deps: Deps): ScimServer {
   };
   const limiter = new TokenBucketLimiter(config.DSYNC_SCIM_RATE_PER_SEC, config.DSYNC_SCIM_BURST, () => deps.clock.now().getTime());
   const requestLog = new ScimRequestLog(deps.db, deps.log);
+  // A deleted directory's cached token must stop working at once, not after the cache's TTL.
+  deps.reconciler.onDirectoryDeleted(forgetDeletedDirectory(deps.db));
 
   const logRequests = createMiddleware<ScimEnv>(async (c, next) => {
     const started = performance.now();
@@ -85,6 +87,7 @@ export function createScimServer(deps: Deps): ScimServer {
     // (dsync.activated, once). A directory being deleted stays as it is.
     if (principal.state !== "linked" && principal.state !== "deleting") {
       await c.var.deps.reconciler.setDirectoryState(principal.scope, "linked");
+      noteDirectoryState(c.var.deps.db, principal.scope.directoryId, "linked");
     }
     await next();
   });
@@ -94,10 +97,21 @@ export function createScimServer(deps: Deps): ScimServer {
   app.use("*", logRequests);
   app.route("/", discoveryApp(options.baseUrlOf, { maxResults: options.maxResults, maxBodyBytes: options.maxBodyBytes }));
   app.use("*", authenticate);
-  app.route("/Users", usersApp(options, new UserCreateBatcher(deps.reconciler)));
+  app.route("/Users", usersApp(options, new UserNameLookups(deps.db)));
   app.route("/Groups", groupsApp(options));
   app.all("*", (c) => {
     throw scimError("not_found", `no SCIM endpoint for ${c.req.method} ${new URL(c.req.url).pathname}`);
   });
   return { app, requestLog };
+}
+
+// One listener per database, however many apps are built on it (tests build several).
+const deletionListeners = new WeakMap<Deps["db"], (scope: { directoryId: string }) => void>();
+function forgetDeletedDirectory(db: Deps["db"]): (scope: { directoryId: string }) => void {
+  let listener = deletionListeners.get(db);
+  if (!listener) {
+    listener = (scope) => forgetScimDirectory(db, scope.directoryId);
+    deletionListeners.set(db, listener);
+  }
+  return listener;
 }

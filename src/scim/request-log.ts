@@ -6,6 +6,7 @@ import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { fetchPage, type Keyset, type PageRequest } from "../db/paginate.js";
 import { scimRequests } from "../db/schema.js";
+import { insertRows } from "../sync/bulk.js";
 import type { Logger } from "../log.js";
 import { newId } from "../model/index.js";
 import type { DirectoryScope, Page } from "../sync/index.js";
@@ -78,9 +79,8 @@ export class ScimRequestLog {
     this.buffer = [];
     if (batch.length > 0) {
       this.writing = this.writing.then(() =>
-        this.db
-          .insert(scimRequests)
-          .values(batch)
+        // One JSON parameter for the whole batch (bulk.ts), not nine bind parameters per entry.
+        insertRows(this.db, scimRequests, batch)
           .then(() => undefined)
           // Only the cause's message: drizzle's error would repeat every row (paths, filters) in the log.
           .catch((err: unknown) => this.log.error({ error: causeMessage(err), entries: batch.length }, "scim request log write failed")),

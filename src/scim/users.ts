@@ -1,12 +1,13 @@
 // /Users (RFC 7644 §3): create, read, list with filters, replace, patch, delete. Every write goes
 // through normalize and a reconciler.write, so the uniqueness check and the write share the directory
-// lock (creates arriving together share one, see user-creates.ts); reads come from sync's lookup and
+// lock (creates waiting together share one, see user-creates.ts); reads come from sync's lookup and
 // scim-query functions, scoped to the directory.
 import { Hono, type Context } from "hono";
-import { normalizeEntraBooleans, normalizeScimUser } from "../normalize/index.js";
+import { normalizeEntraBooleans, normalizeScimUser, userMappingFor } from "../normalize/index.js";
 import { ops, type DirectoryScope } from "../sync/index.js";
-import { findUserIdByUserName, getUserRow, groupsOfUsers, type MemberRef, type UserRow } from "../sync/lookup.js";
-import { listScimUsers } from "../sync/scim-query.js";
+import { findUserIdByUserName, getUserRow, type MemberRef, type UserRow } from "../sync/lookup.js";
+import { getScimUser, listScimUsers, type ScimPage, type ScimUserRow } from "../sync/scim-query.js";
+import { resolveManagerRefs } from "../sync/manager-refs.js";
 import { readScimBody } from "./body.js";
 import type { ScimEnv } from "./env.js";
 import { scimError, scimJson } from "./errors.js";
@@ -16,12 +17,13 @@ import { applyPatchOps } from "./patch.js";
 import { readPatchOperations } from "./patch-request.js";
 import { hasSchema, MAX_KEY_LENGTH, project, projects, renderScimResource, storableResource, USER_SCHEMA, versionOf, type StoredResource } from "./resources.js";
 import type { ScimOptions } from "./options.js";
-import type { UserCreateBatcher } from "./user-creates.js";
+import { scimUserCreates } from "./user-creates.js";
+import type { UserNameLookups } from "./user-lookups.js";
 import type { DirectoryUser } from "../model/index.js";
 
 type C = Context<ScimEnv>;
 
-export function usersApp(options: ScimOptions, creates: UserCreateBatcher): Hono<ScimEnv> {
+export function usersApp(options: ScimOptions, lookups: UserNameLookups): Hono<ScimEnv> {
   const location = (c: C, id: string) => `${options.baseUrlOf(c.var.scope.directoryId)}/Users/${id}`;
   const respond = (c: C, stored: StoredResource, status = 200) => {
     const resource = project(renderScimResource("User", stored, location(c, stored.id)), readProjection(c));
@@ -29,11 +31,15 @@ export function usersApp(options: ScimOptions, creates: UserCreateBatcher): Hono
   };
 
   const list = async (c: C, query: ListQuery) => {
-    const { db } = c.var.deps;
-    const page = await listScimUsers(db, c.var.scope, query.filter, query);
-    const groups = projects(query.projection, "groups") ? await groupsOfUsers(db, c.var.scope, page.rows.map((r) => r.id)) : null;
+    const withGroups = projects(query.projection, "groups");
+    const userName = plainUserNameLookup(query);
+    // The IdPs' lookup before a write: answered by a query shared with concurrent lookups (user-lookups.ts).
+    const page: ScimPage<ScimUserRow> =
+      userName !== null
+        ? pageOf(await lookups.find(c.var.scope, userName, withGroups), query.count)
+        : await listScimUsers(c.var.deps.db, c.var.scope, query.filter, query, withGroups);
     const resources = page.rows.map((row) =>
-      project(renderScimResource("User", fromRow(row, groups?.get(row.id) ?? null), location(c, row.id)), query.projection),
+      project(renderScimResource("User", fromRow(row, withGroups ? row.groupRefs : null), location(c, row.id)), query.projection),
     );
     return scimJson(c, listResponse(resources, page.total, query.startIndex));
   };
@@ -45,14 +51,14 @@ export function usersApp(options: ScimOptions, creates: UserCreateBatcher): Hono
       const body = userBody(await readScimBody(c, options.maxBodyBytes));
       const userName = body.userName as string;
       const externalId = typeof body.externalId === "string" && body.externalId !== "" ? body.externalId : null;
-      const user = await creates.create(c.var.scope, body, userName, externalId);
+      // Creates waiting for the directory are written together (see user-creates.ts).
+      const user = await c.var.deps.reconciler.writeBatched(c.var.scope, scimUserCreates, { resource: body, userName, externalId });
       return respond(c, fromDirectoryUser(user), 201);
     })
     .get("/:id", async (c) => {
-      const { db } = c.var.deps;
-      const row = await getUserRow(db, c.var.scope, c.req.param("id"));
+      const row = await getScimUser(c.var.deps.db, c.var.scope, c.req.param("id"));
       if (!row) throw userNotFound(c.req.param("id"));
-      const stored = fromRow(row, (await groupsOfUsers(db, c.var.scope, [row.id])).get(row.id) ?? []);
+      const stored = fromRow(row, row.groupRefs ?? []);
       const etag = versionOf(stored);
       if (c.req.header("if-none-match") === etag) return new Response(null, { status: 304, headers: { etag } });
       return respond(c, stored);
@@ -100,7 +106,7 @@ function writeUser(c: C, id: string, next: (current: Record<string, unknown>) =>
       if (holder && holder !== id) throw duplicateUserName(userName);
     }
     // upsertUsers by the stored idp_id: the IdP may change externalId, the user stays the same.
-    const [result] = await ops.upsertUsers(w, [normalizeScimUser(resource, row.idpId)]);
+    const [result] = await ops.upsertUsers(w, await resolveManagerRefs(w.tx, scope, [normalizeScimUser(resource, row.idpId, userMappingFor(w.directory))]), { existing: [row] });
     return result!.user;
   });
 }
@@ -139,6 +145,20 @@ function userBody(body: Record<string, unknown>, checkSchemas = true): Record<st
     out[lower === "username" ? "userName" : lower === "externalid" ? "externalId" : key] = value;
   }
   return out;
+}
+
+/** The userName of a `userName eq "…"` list from the first result on, else null. */
+function plainUserNameLookup(query: ListQuery): string | null {
+  const f = query.filter;
+  if (!f || f.kind !== "compare" || f.op !== "eq" || typeof f.value !== "string" || query.startIndex !== 1) return null;
+  const { uri, name, sub } = f.attr;
+  if (sub || name.toLowerCase() !== "username" || (uri && !/^urn:ietf:params:scim:schemas:core:2\.0:user$/i.test(uri))) return null;
+  return f.value;
+}
+
+/** The first `count` of all matches: what listScimUsers answers from startIndex 1. */
+function pageOf(rows: ScimUserRow[], count: number): ScimPage<ScimUserRow> {
+  return { rows: rows.slice(0, count), total: rows.length };
 }
 
 function fromRow(row: UserRow, groups: MemberRef[] | null): StoredResource {

@@ -5,13 +5,15 @@ import type { Tx } from "../db/client.js";
 import { directories, events } from "../db/schema.js";
 import { GatewayError } from "../errors.js";
 import { newId, type EventType } from "../model/index.js";
+import { BULK_CHUNK } from "./bulk.js";
 import type { DirectoryRow } from "./render.js";
 import type { DirectoryScope } from "./scope.js";
 
 interface PendingEvent {
   id: string;
   event: EventType;
-  data: Record<string, unknown>;
+  /** The payload as an object, or already serialized (emitJson). */
+  data: Record<string, unknown> | string;
   seq: number;
 }
 
@@ -22,8 +24,22 @@ export interface EmittedEvent {
   directory_seq: number;
 }
 
+/** How a DirectoryWrite handles its events until flush. */
+export interface DirectoryWriteOptions {
+  /**
+   * Keep every event in memory until takePending() or flush() (a dry run reads them). Otherwise
+   * each full chunk is inserted as soon as it is complete, while the caller goes on working.
+   */
+  holdEvents?: boolean;
+}
+
 export class DirectoryWrite {
   private pending: PendingEvent[] = [];
+  /** Events already sent to the database in chunks, in sequence order. */
+  private readonly sent: EmittedEvent[] = [];
+  /** Chunk inserts started but not yet awaited, and the first one's failure. */
+  private inflight: Promise<unknown>[] = [];
+  private failure: unknown = null;
 
   private constructor(
     readonly tx: Tx,
@@ -31,6 +47,7 @@ export class DirectoryWrite {
     readonly now: Date,
     readonly directory: DirectoryRow,
     private seq: number,
+    private readonly options: DirectoryWriteOptions,
   ) {}
 
   /**
@@ -38,48 +55,92 @@ export class DirectoryWrite {
    * the transaction writes anything, so the transaction id is assigned after the lock is held: within
    * one directory, transaction ids then follow commit order, which the event feed relies on.
    */
-  static async begin(tx: Tx, scope: DirectoryScope, now: Date): Promise<DirectoryWrite> {
+  static async begin(tx: Tx, scope: DirectoryScope, now: Date, options: DirectoryWriteOptions = {}): Promise<DirectoryWrite> {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${scope.directoryId}, 0))`);
     const [directory] = await tx
       .select()
       .from(directories)
       .where(and(eq(directories.id, scope.directoryId), eq(directories.organizationId, scope.organizationId)));
     if (!directory) throw new GatewayError("not_found", `directory not found: ${scope.directoryId}`);
-    return new DirectoryWrite(tx, scope, now, directory, directory.eventSeq);
+    return new DirectoryWrite(tx, scope, now, directory, directory.eventSeq, options);
   }
 
   emit(event: EventType, data: Record<string, unknown>): void {
     this.seq += 1;
     this.pending.push({ id: newId("event"), event, data, seq: this.seq });
+    this.sendFullChunk();
   }
+
+  /**
+   * Like emit, with the payload already serialized as a JSON object text: bulk membership writes
+   * assemble many payloads from shared pre-rendered parts instead of building and serializing each.
+   */
+  emitJson(event: EventType, json: string): void {
+    this.seq += 1;
+    this.pending.push({ id: newId("event"), event, data: json, seq: this.seq });
+    this.sendFullChunk();
+  }
+
+  /**
+   * Starts inserting a full chunk without waiting for it: the database parses and stores it while
+   * the caller renders the next events (statements on one connection run in order, so rows still
+   * go in sequence order). flush() awaits it. A failed insert aborts the transaction, so the
+   * caller's next statement fails too; flush() reports the insert's own error.
+   */
+  private sendFullChunk(): void {
+    if (this.options.holdEvents || this.pending.length < BULK_CHUNK) return;
+    const chunk = this.pending;
+    this.pending = [];
+    const insert = this.insertChunk(chunk).catch((error: unknown) => {
+      this.failure ??= error;
+    });
+    this.inflight.push(insert);
+  }
+
+  /**
+   * Group objects rendered as JSON text in this transaction, by group id, shared by the membership
+   * events of all the batches it applies. Reconcile drops an entry when it changes or deletes the
+   * group; no other writer can change them meanwhile (the directory's lock is held).
+   */
+  readonly groupJson = new Map<string, string>();
 
   /**
    * Hands over the events buffered so far without writing them: a dry run reads what a write would
    * emit, then rolls the transaction back.
    */
   takePending(): { event: EventType; data: Record<string, unknown> }[] {
-    const taken = this.pending.map((e) => ({ event: e.event, data: e.data }));
+    const taken = this.pending.map((e) => ({ event: e.event, data: typeof e.data === "string" ? (JSON.parse(e.data) as Record<string, unknown>) : e.data }));
     this.pending = [];
     return taken;
   }
 
   /** Writes the buffered events and the new sequence high-water mark; call once, before commit. */
   async flush(): Promise<EmittedEvent[]> {
-    if (this.pending.length === 0) return [];
-    const rows = this.pending.map((e) => ({
-      id: e.id,
-      organizationId: this.scope.organizationId,
-      directoryId: this.scope.directoryId,
-      directorySeq: e.seq,
-      event: e.event,
-      data: e.data,
-      createdAt: this.now,
-    }));
-    // Rows go in sequence order, so `position` (a serial) follows the per-directory sequence too.
-    for (let i = 0; i < rows.length; i += 500) await this.tx.insert(events).values(rows.slice(i, i + 500));
-    await this.tx.update(directories).set({ eventSeq: this.seq }).where(eq(directories.id, this.scope.directoryId));
-    const emitted = this.pending.map((e) => ({ id: e.id, event: e.event, directory_seq: e.seq }));
+    const rest = this.pending;
     this.pending = [];
-    return emitted;
+    await Promise.all(this.inflight);
+    this.inflight = [];
+    if (this.failure) throw this.failure;
+    if (rest.length > 0) await this.insertChunk(rest);
+    if (this.sent.length === 0) return [];
+    await this.tx.update(directories).set({ eventSeq: this.seq }).where(eq(directories.id, this.scope.directoryId));
+    return this.sent.splice(0);
+  }
+
+  /**
+   * One statement for up to BULK_CHUNK events: the rows travel as one jsonb parameter, payloads
+   * spliced in as they are (see bulk.ts). jsonb, not json: json_to_recordset re-reads each nested
+   * payload as text, several times slower for kilobyte payloads. Rows go in sequence order, so
+   * `position` (a serial) follows the per-directory sequence too.
+   */
+  private async insertChunk(chunk: PendingEvent[]): Promise<void> {
+    for (const e of chunk) this.sent.push({ id: e.id, event: e.event, directory_seq: e.seq });
+    const json = `[${chunk
+      .map((e) => `{"id":"${e.id}","seq":${e.seq},"event":"${e.event}","data":${typeof e.data === "string" ? e.data : JSON.stringify(e.data)}}`)
+      .join(",")}]`;
+    await this.tx.execute(sql`
+      insert into ${events} (id, organization_id, directory_id, directory_seq, event, data, created_at)
+      select x.id, ${this.scope.organizationId}, ${this.scope.directoryId}, x.seq, x.event, x.data, ${this.now.toISOString()}::timestamptz
+      from jsonb_to_recordset(${json}::jsonb) as x(id text, seq bigint, event text, data jsonb)`);
   }
 }

@@ -5,12 +5,12 @@ import type { CanonicalGroupInput, CanonicalUserInput, DirectoryState } from "..
 import * as ops from "./reconcile.js";
 import { SnapshotRun, type MembershipEdge, type SnapshotCounts } from "./snapshot.js";
 import type { DirectoryScope } from "./scope.js";
-import { DirectoryWriter, type Clock, type WriteOp } from "./write-queue.js";
+import { DirectoryWriter, type BatchedWrite, type Clock, type WriteOp } from "./write-queue.js";
 
 export type { DirectoryScope, Access } from "./scope.js";
 export { OPERATOR } from "./scope.js";
 export type { Ref, Change, UserResult, GroupResult, MembershipResult } from "./reconcile.js";
-export type { Clock, WriteOp } from "./write-queue.js";
+export type { BatchedWrite, Clock, WriteOp } from "./write-queue.js";
 export type { DirectoryWrite, EmittedEvent } from "./directory-write.js";
 export { ops };
 export { SnapshotRun, type MembershipEdge, type SnapshotCounts };
@@ -27,6 +27,7 @@ export interface Snapshot {
 /** The one write path: each call is one unit of work, committed with its events (group commit). */
 export class Reconciler {
   private readonly writer: DirectoryWriter;
+  private readonly deletionListeners = new Set<(scope: DirectoryScope) => void>();
 
   constructor(db: Db, clock: Clock) {
     this.writer = new DirectoryWriter(db, clock);
@@ -35,6 +36,11 @@ export class Reconciler {
   /** Runs several reconcile operations as one unit of work (one transaction, one lock). */
   write<T>(scope: DirectoryScope, op: WriteOp<T>): Promise<T> {
     return this.writer.run(scope, op);
+  }
+
+  /** One write of a batched kind: applied in one call with the others of its kind waiting for the directory. */
+  writeBatched<I, R>(scope: DirectoryScope, kind: BatchedWrite<I, R>, input: I): Promise<R> {
+    return this.writer.runBatched(scope, kind, input);
   }
 
   upsertUser(scope: DirectoryScope, user: CanonicalUserInput): Promise<ops.UserResult> {
@@ -74,8 +80,14 @@ export class Reconciler {
     return this.write(scope, (w) => ops.setDirectoryState(w, state));
   }
 
-  deleteDirectory(scope: DirectoryScope): Promise<void> {
-    return this.write(scope, (w) => ops.deleteDirectory(w));
+  async deleteDirectory(scope: DirectoryScope): Promise<void> {
+    await this.write(scope, (w) => ops.deleteDirectory(w));
+    for (const listener of this.deletionListeners) listener(scope);
+  }
+
+  /** Calls `listener` after each directory deletion commits, e.g. so in-process caches forget it. */
+  onDirectoryDeleted(listener: (scope: DirectoryScope) => void): void {
+    this.deletionListeners.add(listener);
   }
 
   startSnapshot(scope: DirectoryScope): SnapshotRun {

@@ -45,8 +45,12 @@ export function preparePullDirectory(type: string, credentials: unknown, setting
   };
 }
 
-/** Stores the connection and, when credentials were given, checks them and sets the state. */
-export async function linkPullDirectory(deps: Deps, scope: DirectoryScope, prepared: PreparedPullDirectory): Promise<void> {
+/**
+ * Stores the connection and, when credentials were given, checks them and sets the state. With
+ * `activate: false` working credentials leave the directory `validating` (no dsync.activated, not
+ * scheduled) until activatePullDirectory: the portal's admin sees a dry run first.
+ */
+export async function linkPullDirectory(deps: Deps, scope: DirectoryScope, prepared: PreparedPullDirectory, options: { activate?: boolean } = {}): Promise<void> {
   const { db, clock, encryptionKey } = deps;
   const ciphertext = prepared.credentials ? sealCredentials(encryptionKey, scope.directoryId, prepared.credentials) : null;
   await savePullDirectory(db, scope, { credentialsCiphertext: ciphertext, settings: prepared.settings, stateReason: null }, clock.now());
@@ -61,6 +65,13 @@ export async function linkPullDirectory(deps: Deps, scope: DirectoryScope, prepa
     deps.log.info({ directoryId: scope.directoryId, reason }, "pull directory credentials refused");
     return;
   }
+  await deps.reconciler.setDirectoryState(scope, options.activate === false ? "validating" : "linked");
+}
+
+/** Starts scheduled syncs of a directory whose credentials were checked (dsync.activated). */
+export async function activatePullDirectory(deps: Deps, scope: DirectoryScope): Promise<void> {
+  const row = await readPullDirectory(deps.db, scope.directoryId);
+  if (!row?.credentialsCiphertext || row.stateReason) throw new GatewayError("conflict", "the directory has no working credentials to activate");
   await deps.reconciler.setDirectoryState(scope, "linked");
 }
 
@@ -79,10 +90,20 @@ export async function pullStatus(deps: Deps, directoryId: string): Promise<PullS
 function parse(schema: z.ZodType<Record<string, unknown>>, value: unknown, field: string): Record<string, unknown> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const fields: FieldError[] = result.error.issues.map((issue) => ({
+  const fields: FieldError[] = result.error.issues.flatMap(closestBranch).map((issue) => ({
     field: [field, ...issue.path.map(String)].join("."),
     code: issue.code,
     message: issue.message,
   }));
   throw new GatewayError("invalid_input", `invalid request: ${fields.map((f) => `${f.field}: ${f.message}`).join("; ")}`, { fields });
+}
+
+/**
+ * A union of credential shapes (Okta: API token or service app) fails as one opaque issue; report
+ * the issues of the branch the input came closest to, so each bad field is named.
+ */
+function closestBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return [issue];
+  const best = issue.errors.reduce((a, b) => (b.length < a.length ? b : a));
+  return best.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }));
 }

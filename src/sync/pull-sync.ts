@@ -6,16 +6,18 @@ import { isRecordPage, type PullConnector, type SyncItem, type VendorRecord } fr
 import type { Db } from "../db/client.js";
 import { GatewayError } from "../errors.js";
 import type { CanonicalGroupInput, CanonicalUserInput } from "../model/index.js";
+import { userMappingFor, type UserMapping } from "../normalize/index.js";
 import { DirectoryWrite } from "./directory-write.js";
-import { addGroupMembers, deactivateUser, deleteGroups, deleteUsers, removeGroupMembers, upsertGroups, upsertUsers, type Change } from "./reconcile.js";
+import { addMemberships, deactivateUser, deleteGroups, deleteUsers, removeMemberships, upsertGroups, upsertUsers, type Change, type MemberChange, type Ref } from "./reconcile.js";
 import type { UnseenPreview } from "./reconcile-preview.js";
 import type { DirectoryScope } from "./scope.js";
 import { readAhead } from "./read-ahead.js";
-import { SnapshotRun, type MembershipEdge, type WriteRunner } from "./snapshot.js";
+import { SnapshotRun, type MembershipEdge, type SnapshotPart, type WriteRunner } from "./snapshot.js";
 
 /** Maps vendor records to canonical ones (normalize's job, handed in). */
 export interface Normalizer {
-  normalizeUser(id: string, raw: Record<string, unknown>): CanonicalUserInput;
+  /** `mapping` is the directory's (preset + overrides), read under its lock: userMappingFor(w.directory). */
+  normalizeUser(id: string, raw: Record<string, unknown>, mapping: UserMapping): CanonicalUserInput;
   normalizeGroup(id: string, raw: Record<string, unknown>): CanonicalGroupInput;
 }
 
@@ -55,18 +57,33 @@ export async function applyFullSnapshot(
   const run = new SnapshotRun(target, scope);
   const seenGroups = new Set<string>();
   let cursor: string | null = null;
-  for await (const item of readAhead(connector.snapshot(options.signal))) {
+  let batch = new SnapshotBatch();
+  for await (const item of readAhead(connector.snapshot(options.signal), READ_AHEAD_PAGES)) {
     if (!isRecordPage(item)) {
       cursor = item.cursor;
       continue;
     }
-    const users = item.flatMap((r) => (r.kind === "user" ? [normalizer.normalizeUser(r.id, r.raw)] : []));
+    const userRecords = item.filter((r) => r.kind === "user");
+    // Normalized inside the write, with the mapping read under the directory's lock (a mapping
+    // change re-normalizes stored users; a page normalized before it would bring the old one back).
+    const users = (w: DirectoryWrite) => {
+      const mapping = userMappingFor(w.directory);
+      return userRecords.map((r) => normalizer.normalizeUser(r.id, r.raw, mapping));
+    };
     const groups = firstSightings(item, seenGroups).map((r) => normalizer.normalizeGroup(r.id, r.raw));
     const edges: MembershipEdge[] = item.flatMap((r) => (r.kind === "membership" ? [{ group_idp_id: r.groupId, user_idp_id: r.userId }] : []));
     // Removal markers in a snapshot need no action: what the snapshot does not list is swept.
-    if (users.length) await run.users(users);
-    if (groups.length) await run.groups(groups);
-    if (edges.length) await run.memberships(edges);
+    batch.add({ kind: "users", users }, userRecords.length);
+    batch.add({ kind: "groups", groups }, groups.length);
+    batch.add({ kind: "memberships", edges }, edges.length);
+    if (batch.size >= SNAPSHOT_BATCH) {
+      await run.apply(batch.parts);
+      batch = new SnapshotBatch();
+      await options.afterPage();
+    }
+  }
+  if (batch.size > 0) {
+    await run.apply(batch.parts);
     await options.afterPage();
   }
   const preview = await run.unseen();
@@ -84,6 +101,30 @@ export async function sweepHeldSnapshot(target: WriteRunner, scope: DirectorySco
   const run = new SnapshotRun(target, scope, mark);
   await run.finish();
   return tallyOf(run);
+}
+
+/** Records per snapshot transaction: several connector pages share one lock, sequence update and commit. */
+const SNAPSHOT_BATCH = 5000;
+/** Connector pages fetched ahead while a batch is written. */
+const READ_AHEAD_PAGES = 8;
+
+/**
+ * Pages gathered for one transaction, as parts in the order they arrived (per page: users, groups,
+ * memberships, as a page was always applied); consecutive parts of one kind are merged.
+ */
+class SnapshotBatch {
+  readonly parts: SnapshotPart[] = [];
+  size = 0;
+
+  add(part: SnapshotPart, count: number): void {
+    if (count === 0) return;
+    this.size += count;
+    const last = this.parts.at(-1);
+    if (last?.kind === "users" && part.kind === "users" && Array.isArray(last.users) && Array.isArray(part.users)) last.users.push(...part.users);
+    else if (last?.kind === "groups" && part.kind === "groups" && Array.isArray(last.groups) && Array.isArray(part.groups)) last.groups.push(...part.groups);
+    else if (last?.kind === "memberships" && part.kind === "memberships") last.edges.push(...part.edges);
+    else this.parts.push(part);
+  }
 }
 
 /**
@@ -135,7 +176,8 @@ export async function applyChanges(
  * every op compares with stored state first.
  */
 async function applyChangePage(w: DirectoryWrite, records: VendorRecord[], normalizer: Normalizer, tally: Tally): Promise<void> {
-  const users = records.flatMap((r) => (r.kind === "user" ? [normalizer.normalizeUser(r.id, r.raw)] : []));
+  const mapping = userMappingFor(w.directory);
+  const users = records.flatMap((r) => (r.kind === "user" ? [normalizer.normalizeUser(r.id, r.raw, mapping)] : []));
   for (const result of await upsertUsers(w, users)) tally.users[result.change] += 1;
 
   const hard = records.flatMap((r) => (r.kind === "user_removed" && !r.soft ? [{ idp_id: r.id }] : []));
@@ -150,29 +192,31 @@ async function applyChangePage(w: DirectoryWrite, records: VendorRecord[], norma
   const groups = records.flatMap((r) => (r.kind === "group" ? [normalizer.normalizeGroup(r.id, r.raw)] : []));
   for (const result of await upsertGroups(w, groups)) tally.groups[result.change] += 1;
 
-  for (const [groupId, userIds] of byGroup(records, "membership")) {
-    const result = await ignoreMissing(() => addGroupMembers(w, { idp_id: groupId }, userIds.map((idp_id) => ({ idp_id }))));
-    tally.memberships.added += result?.added.length ?? 0;
-    tally.memberships.missing += result ? result.missing.length : userIds.length;
+  // A change naming a group we do not hold comes back as null and is skipped (its users counted missing).
+  const adds = memberChanges(records, "membership");
+  if (adds.length) {
+    (await addMemberships(w, adds)).forEach((result, i) => {
+      tally.memberships.added += result?.added.length ?? 0;
+      tally.memberships.missing += result ? result.missing.length : adds[i]!.users.length;
+    });
   }
-  for (const [groupId, userIds] of byGroup(records, "membership_removed")) {
-    const result = await ignoreMissing(() => removeGroupMembers(w, { idp_id: groupId }, userIds.map((idp_id) => ({ idp_id }))));
-    tally.memberships.removed += result?.removed.length ?? 0;
-  }
+  const removes = memberChanges(records, "membership_removed");
+  if (removes.length) for (const result of await removeMemberships(w, removes)) tally.memberships.removed += result?.removed.length ?? 0;
 
   const goneGroups = records.flatMap((r) => (r.kind === "group_removed" ? [{ idp_id: r.id }] : []));
   if (goneGroups.length) tally.groups.deleted += (await deleteGroups(w, goneGroups)).length;
 }
 
-function byGroup(records: VendorRecord[], kind: "membership" | "membership_removed"): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+/** The page's membership records of one kind, as one change per group (IdP ids). */
+function memberChanges(records: VendorRecord[], kind: "membership" | "membership_removed"): MemberChange[] {
+  const out = new Map<string, Ref[]>();
   for (const r of records) {
     if (r.kind !== kind) continue;
-    const list = out.get(r.groupId) ?? [];
-    list.push(r.userId);
-    out.set(r.groupId, list);
+    let users = out.get(r.groupId);
+    if (!users) out.set(r.groupId, (users = []));
+    users.push({ idp_id: r.userId });
   }
-  return out;
+  return [...out].map(([idp_id, users]) => ({ group: { idp_id }, users }));
 }
 
 /**
@@ -209,7 +253,7 @@ export async function dryRun<T>(db: Db, scope: DirectoryScope, now: Date, body: 
   let result: { value: T } | null = null;
   try {
     await db.transaction(async (tx) => {
-      const w = await DirectoryWrite.begin(tx, scope, now);
+      const w = await DirectoryWrite.begin(tx, scope, now, { holdEvents: true });
       const target: WriteRunner = {
         run: async (_scope, op) => {
           const value = await op(w);

@@ -1,19 +1,24 @@
 /**
- * Yields the items of `source`, asking for the next one while the caller works on the current: a
- * pull sync then fetches page N+1 from the vendor while page N is being written. One item ahead
- * at most, so memory stays bounded by two pages.
+ * Yields the items of `source`, asking for up to `depth` more while the caller works on the current:
+ * a pull sync then fetches the next pages from the vendor while a batch is being written. Memory
+ * stays bounded by `depth` + 1 pages. `source` must accept queued next() calls, as async
+ * generators do (they run one step per call, in order).
  */
-export async function* readAhead<T>(source: AsyncIterable<T>): AsyncIterable<T> {
+export async function* readAhead<T>(source: AsyncIterable<T>, depth = 1): AsyncIterable<T> {
   const iterator = source[Symbol.asyncIterator]();
-  let next = iterator.next();
-  // If the caller stops early, the request in flight may still fail: that must not go unhandled.
-  next.catch(() => {});
+  const queue: Promise<IteratorResult<T>>[] = [];
+  const request = () => {
+    const next = iterator.next();
+    // If the caller stops early, a request in flight may still fail: that must not go unhandled.
+    next.catch(() => {});
+    queue.push(next);
+  };
+  for (let i = 0; i < depth; i++) request();
   try {
     for (;;) {
-      const result = await next;
+      const result = await queue.shift()!;
       if (result.done) return;
-      next = iterator.next();
-      next.catch(() => {});
+      request();
       yield result.value;
     }
   } finally {

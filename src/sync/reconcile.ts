@@ -19,7 +19,10 @@ import {
   type DirectoryUser,
 } from "../model/index.js";
 import { asJson, previousAttributes } from "./diff.js";
+import { insertRows, updateRows } from "./bulk.js";
 import type { DirectoryWrite } from "./directory-write.js";
+import { writeMemberships } from "./membership-writes.js";
+import { defaultRoleOf, hasRoleRules, recomputeRoles } from "./roles.js";
 import { toCanonicalGroup, toCanonicalUser, toDirectory, toDirectoryGroup, toDirectoryUser, type GroupRow, type UserRow } from "./render.js";
 
 /** Points at a user or group by our id or by the IdP's id. */
@@ -53,25 +56,38 @@ export interface MarkOptions {
 
 // ---------------------------------------------------------------- users
 
+/** upsertUsers options: the snapshot mark, and stored rows the caller has already read. */
+export interface UpsertUsersOptions extends MarkOptions {
+  /**
+   * Every stored row among the inputs' idp_ids, read by the caller in this same write (under the
+   * directory lock, so still current): the lookup is skipped. `[]` says none of them is stored.
+   */
+  existing?: UserRow[];
+}
+
 export async function upsertUsers(
   w: DirectoryWrite,
   inputs: CanonicalUserInput[],
-  options: MarkOptions = {},
+  options: UpsertUsersOptions = {},
 ): Promise<UserResult[]> {
   const users = inputs.map(canonicalUser);
   if (users.length === 0) return [];
-  const existing = new Map(
-    (await selectUsers(w, inArray(directoryUsers.idpId, unique(users.map((u) => u.idp_id))))).map((r) => [r.idpId, r]),
-  );
+  const stored = options.existing ?? (await selectUsers(w, inArray(directoryUsers.idpId, unique(users.map((u) => u.idp_id)))));
+  const existing = new Map(stored.map((r) => [r.idpId, r]));
   const groupsOf = await loadGroupsOf(w.tx, [...existing.values()].map((r) => r.id));
   const mark = options.mark ?? null;
   const results: UserResult[] = [];
   const unchangedIds: string[] = [];
-  // New rows are written together after the loop: one statement per chunk, not one per user.
+  // New and changed rows are written together after the loop: one statement per chunk, not one per user.
   const inserts = new Map<string, UserRow>();
+  const updates = new Map<string, Partial<UserRow>>();
 
-  for (const user of users) {
+  const defaultRole = defaultRoleOf(w);
+  for (const [i, user] of users.entries()) {
     const current = existing.get(user.idp_id);
+    // A role is derived from groups (roles.ts), not sent by the IdP: an input without one keeps the
+    // stored role, and a new user starts with the directory's default role.
+    if (inputs[i]!.role === undefined) user.role = current ? current.role : defaultRole;
     if (!current) {
       const row: UserRow = { ...userColumns(user), id: newId("directory_user"), ...scopeColumns(w), syncMark: mark, createdAt: w.now, updatedAt: w.now };
       const rendered = toDirectoryUser(row, []);
@@ -90,13 +106,14 @@ export async function upsertUsers(
     const row: UserRow = { ...current, ...userColumns(user), syncMark: mark ?? current.syncMark, updatedAt: w.now };
     // The same user twice in one batch: the second version replaces the pending insert.
     if (inserts.has(user.idp_id)) inserts.set(user.idp_id, row);
-    else await w.tx.update(directoryUsers).set({ ...userColumns(user), syncMark: row.syncMark, updatedAt: w.now }).where(eq(directoryUsers.id, current.id));
+    else updates.set(current.id, { id: current.id, ...userColumns(user), syncMark: row.syncMark, updatedAt: w.now });
     const rendered = toDirectoryUser(row, groupsOf.get(row.id) ?? []);
     w.emit("dsync.user.updated", { ...rendered, previous_attributes: previous });
     existing.set(user.idp_id, row);
     results.push({ user: rendered, change: "updated" });
   }
-  for (const chunk of chunks([...inserts.values()], INSERT_CHUNK)) await w.tx.insert(directoryUsers).values(chunk);
+  await insertRows(w.tx, directoryUsers, [...inserts.values()]);
+  await updateRows(w.tx, directoryUsers, [...updates.values()], eq(directoryUsers.directoryId, w.scope.directoryId));
   if (mark && unchangedIds.length > 0) {
     await w.tx.update(directoryUsers).set({ syncMark: mark }).where(inArray(directoryUsers.id, unchangedIds));
   }
@@ -111,7 +128,7 @@ export async function updateUser(
 ): Promise<UserResult> {
   const [current] = await selectUsers(w, refCondition(directoryUsers, ref));
   if (!current) throw refNotFound("directory user", ref);
-  const [result] = await upsertUsers(w, [{ ...change(toCanonicalUser(current)), idp_id: current.idpId }]);
+  const [result] = await upsertUsers(w, [{ ...change(toCanonicalUser(current)), idp_id: current.idpId }], { existing: [current] });
   return result!;
 }
 
@@ -171,12 +188,13 @@ export async function upsertGroups(
     const row: GroupRow = { ...current, ...groupColumns(group), syncMark: mark ?? current.syncMark, updatedAt: w.now };
     if (inserts.has(group.idp_id)) inserts.set(group.idp_id, row);
     else await w.tx.update(directoryGroups).set({ ...groupColumns(group), syncMark: row.syncMark, updatedAt: w.now }).where(eq(directoryGroups.id, current.id));
+    w.groupJson.delete(current.id);
     const rendered = toDirectoryGroup(row);
     w.emit("dsync.group.updated", { ...rendered, previous_attributes: previous });
     existing.set(group.idp_id, row);
     results.push({ group: rendered, change: "updated" });
   }
-  for (const chunk of chunks([...inserts.values()], INSERT_CHUNK)) await w.tx.insert(directoryGroups).values(chunk);
+  await insertRows(w.tx, directoryGroups, [...inserts.values()]);
   if (mark && unchangedIds.length > 0) {
     await w.tx.update(directoryGroups).set({ syncMark: mark }).where(inArray(directoryGroups.id, unchangedIds));
   }
@@ -187,13 +205,43 @@ export async function upsertGroups(
 export async function deleteGroups(w: DirectoryWrite, refs: Ref[]): Promise<DirectoryGroup[]> {
   const rows = await selectGroups(w, refsCondition(directoryGroups, refs));
   if (rows.length === 0) return [];
+  // Their members lose a membership with the groups: their roles are recomputed after the delete.
+  const members = hasRoleRules(w)
+    ? (await w.tx.select({ userId: groupMemberships.userId }).from(groupMemberships).where(inArray(groupMemberships.groupId, rows.map((r) => r.id)))).map((m) => m.userId)
+    : [];
   await w.tx.delete(directoryGroups).where(inArray(directoryGroups.id, rows.map((r) => r.id)));
   const deleted = rows.map(toDirectoryGroup);
+  for (const row of rows) w.groupJson.delete(row.id);
   for (const group of deleted) w.emit("dsync.group.deleted", group);
+  await recomputeRoles(w, members);
   return deleted;
 }
 
 // ---------------------------------------------------------------- memberships
+
+/** Member changes of one group: the users to add or remove. */
+export interface MemberChange {
+  group: Ref;
+  users: Ref[];
+}
+
+/**
+ * Adds members to many groups in one set-based step; dsync.group.user_added for each user not
+ * already a member, in change order, users in the order named. One result per change, null when
+ * its group does not exist here (returned, not thrown, so the transaction stays usable).
+ */
+export async function addMemberships(w: DirectoryWrite, changes: MemberChange[], options: MarkOptions = {}): Promise<(MembershipResult | null)[]> {
+  const results = await writeMemberships(w, "add", changes, options.mark ?? null);
+  await recomputeRoles(w, results.flatMap((r) => r?.added ?? []));
+  return results;
+}
+
+/** Removes members from many groups in one set-based step; dsync.group.user_removed for each user that was a member. */
+export async function removeMemberships(w: DirectoryWrite, changes: MemberChange[]): Promise<(MembershipResult | null)[]> {
+  const results = await writeMemberships(w, "remove", changes, null);
+  await recomputeRoles(w, results.flatMap((r) => r?.removed ?? []));
+  return results;
+}
 
 /** Adds users to a group; dsync.group.user_added for each user not already a member. */
 export async function addGroupMembers(
@@ -202,42 +250,16 @@ export async function addGroupMembers(
   userRefs: Ref[],
   options: MarkOptions = {},
 ): Promise<MembershipResult> {
-  const group = await requireGroup(w, groupRef);
-  const { users, missing } = await resolveUsers(w, userRefs);
-  const userIds = users.map((u) => u.id);
-  const already = new Set(await memberIds(w.tx, group.id, userIds));
-  const toAdd = users.filter((u) => !already.has(u.id));
-  const mark = options.mark ?? null;
-  if (toAdd.length > 0) {
-    await w.tx.insert(groupMemberships).values(
-      toAdd.map((u) => ({ directoryId: w.scope.directoryId, groupId: group.id, userId: u.id, syncMark: mark, createdAt: w.now })),
-    );
-  }
-  if (mark && already.size > 0) {
-    await w.tx
-      .update(groupMemberships)
-      .set({ syncMark: mark })
-      .where(and(eq(groupMemberships.groupId, group.id), inArray(groupMemberships.userId, [...already])));
-  }
-  await emitMembershipEvents(w, "dsync.group.user_added", group, toAdd);
-  return { group: toDirectoryGroup(group), added: toAdd.map((u) => u.id), removed: [], missing };
+  const [result] = await addMemberships(w, [{ group: groupRef, users: userRefs }], options);
+  if (!result) throw refNotFound("directory group", groupRef);
+  return result;
 }
 
 /** Removes users from a group; dsync.group.user_removed for each user that was a member. */
 export async function removeGroupMembers(w: DirectoryWrite, groupRef: Ref, userRefs: Ref[]): Promise<MembershipResult> {
-  const group = await requireGroup(w, groupRef);
-  const { users, missing } = await resolveUsers(w, userRefs);
-  const removedIds = users.length
-    ? (
-        await w.tx
-          .delete(groupMemberships)
-          .where(and(eq(groupMemberships.groupId, group.id), inArray(groupMemberships.userId, users.map((u) => u.id))))
-          .returning({ userId: groupMemberships.userId })
-      ).map((r) => r.userId)
-    : [];
-  const removed = users.filter((u) => removedIds.includes(u.id));
-  await emitMembershipEvents(w, "dsync.group.user_removed", group, removed);
-  return { group: toDirectoryGroup(group), added: [], removed: removed.map((u) => u.id), missing };
+  const [result] = await removeMemberships(w, [{ group: groupRef, users: userRefs }]);
+  if (!result) throw refNotFound("directory group", groupRef);
+  return result;
 }
 
 /** Makes `userRefs` the group's exact member list, emitting only the differences. */
@@ -303,11 +325,9 @@ export async function sweepUnseen(w: DirectoryWrite, mark: string, limit: number
     .from(groupMemberships)
     .where(and(eq(groupMemberships.directoryId, w.scope.directoryId), unseenBy(groupMemberships.syncMark, mark)))
     .limit(limit);
-  let memberships = 0;
-  for (const [groupId, userIds] of groupBy(unseenEdges, (e) => e.groupId, (e) => e.userId)) {
-    memberships += (await removeGroupMembers(w, { id: groupId }, userIds.map((id) => ({ id })))).removed.length;
-  }
-  return { users: 0, groups: 0, memberships };
+  const changes = [...groupBy(unseenEdges, (e) => e.groupId, (e) => e.userId)].map(([groupId, userIds]) => ({ group: { id: groupId }, users: userIds.map((id) => ({ id })) }));
+  const results = changes.length ? await removeMemberships(w, changes) : [];
+  return { users: 0, groups: 0, memberships: results.reduce((n, r) => n + (r?.removed.length ?? 0), 0) };
 }
 
 // ---------------------------------------------------------------- helpers
@@ -382,15 +402,6 @@ async function resolveUsers(w: DirectoryWrite, refs: Ref[]): Promise<{ users: Us
   return { users, missing: refs.filter((ref) => !found(ref)) };
 }
 
-async function memberIds(tx: Db, groupId: string, userIds: string[]): Promise<string[]> {
-  if (userIds.length === 0) return [];
-  const rows = await tx
-    .select({ userId: groupMemberships.userId })
-    .from(groupMemberships)
-    .where(and(eq(groupMemberships.groupId, groupId), inArray(groupMemberships.userId, userIds)));
-  return rows.map((r) => r.userId);
-}
-
 /** Groups of each user, as they stand in this transaction. */
 export async function loadGroupsOf(tx: Db, userIds: string[]): Promise<Map<string, GroupRow[]>> {
   const byUser = new Map<string, GroupRow[]>(userIds.map((id) => [id, []]));
@@ -405,24 +416,6 @@ export async function loadGroupsOf(tx: Db, userIds: string[]): Promise<Map<strin
   return byUser;
 }
 
-async function emitMembershipEvents(
-  w: DirectoryWrite,
-  type: "dsync.group.user_added" | "dsync.group.user_removed",
-  group: GroupRow,
-  users: UserRow[],
-): Promise<void> {
-  if (users.length === 0) return;
-  const groupsOf = await loadGroupsOf(w.tx, users.map((u) => u.id));
-  const renderedGroup = toDirectoryGroup(group);
-  for (const user of users) {
-    w.emit(type, {
-      directory_id: w.scope.directoryId,
-      user: toDirectoryUser(user, groupsOf.get(user.id) ?? []),
-      group: renderedGroup,
-    });
-  }
-}
-
 function refNotFound(what: string, ref: Ref): GatewayError {
   return new GatewayError("not_found", "id" in ref ? `${what} not found: ${ref.id}` : `${what} not found for idp_id ${ref.idp_id}`);
 }
@@ -430,15 +423,6 @@ function refNotFound(what: string, ref: Ref): GatewayError {
 /** Rows whose mark is not this run's (null included): the snapshot did not see them. */
 function unseenBy(column: AnyPgColumn, mark: string): SQL {
   return sql`${column} is distinct from ${mark}`;
-}
-
-/** Rows per multi-row insert: well below Postgres' 65,535 bind parameters at ~20 columns a row. */
-const INSERT_CHUNK = 1000;
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 function unique<T>(values: T[]): T[] {

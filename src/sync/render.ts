@@ -54,6 +54,33 @@ export function toDirectoryUser(row: UserRow, groups: GroupRow[]): DirectoryUser
   };
 }
 
+/**
+ * A stored user whose jsonb columns were read as JSON text (`::text`): membership events embed the
+ * user, and a large batch renders many of them without parsing and re-serializing those columns.
+ */
+export type UserJsonRow = Omit<UserRow, "emails" | "customAttributes" | "rawAttributes" | "role" | "syncMark"> & {
+  emails: string;
+  customAttributes: string;
+  rawAttributes: string;
+  role: string | null;
+};
+
+/**
+ * toDirectoryUser as JSON text, left open after `"groups":` so the caller appends the groups array
+ * and the closing brace. Same fields and values as toDirectoryUser (render.test.ts holds them equal).
+ */
+export function directoryUserJsonHead(row: UserJsonRow): string {
+  const s = JSON.stringify;
+  return (
+    `{"object":"directory_user","id":${s(row.id)},"idp_id":${s(row.idpId)},"first_name":${s(row.firstName)},` +
+    `"last_name":${s(row.lastName)},"name":${s(row.name)},"email":${s(row.email)},"emails":${row.emails},` +
+    `"username":${s(row.username)},"job_title":${s(row.jobTitle)},"state":${s(row.state)},` +
+    `"custom_attributes":${row.customAttributes},"raw_attributes":${row.rawAttributes},"role":${row.role ?? "null"},` +
+    `"directory_id":${s(row.directoryId)},"organization_id":${s(row.organizationId)},` +
+    `"created_at":${s(row.createdAt.toISOString())},"updated_at":${s(row.updatedAt.toISOString())},"groups":`
+  );
+}
+
 export function toDirectory(row: DirectoryRow): Directory {
   return {
     object: "directory",

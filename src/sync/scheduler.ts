@@ -1,7 +1,8 @@
 // The pull-sync scheduler: finds pull directories whose incremental (default 15 min) or full
 // (default 24 h) run is due, takes each one's lease, runs the connector through normalize into the
-// reconciler, and records the run. Also the on-demand entry points (sync now, dry run, confirm or
-// reject a held deletion). Time comes from deps.clock; runOnce() is one scheduling step.
+// reconciler, and records the run. Also the on-demand entry points (start a run in the background,
+// sync and wait, dry run, confirm or reject a held deletion). Time comes from deps.clock; runOnce()
+// is one scheduling step.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { CredentialsError, CursorExpiredError } from "../../connectors/types.js";
@@ -15,6 +16,8 @@ import { acquireSyncLease, listDueDirectories, openCredentials, readPullDirector
 import { pullSourceFor, schedulerSettings } from "./pull-sources.js";
 import { applyChanges, applyFullSnapshot, dryRun, emptyTally, sweepHeldSnapshot, type FullOutcome, type Tally } from "./pull-sync.js";
 import type { DirectoryScope } from "./scope.js";
+import { dataQualityReport } from "./data-quality.js";
+import { userMappingFor } from "../normalize/index.js";
 import type { WriteRunner } from "./snapshot.js";
 import {
   abandonSyncRun,
@@ -32,6 +35,8 @@ import {
 /** This process's name on the leases it takes. */
 const PROCESS_HOLDER = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 const DUE_BATCH = 10;
+/** Data-quality issues a dry run lists (the summary counts them all). */
+const DRY_RUN_QUALITY_SAMPLE = 20;
 
 export interface SchedulerOptions {
   /** Lease holder name; distinct per scheduler in tests that simulate several workers. */
@@ -47,6 +52,33 @@ export interface SyncRequest {
 
 class LeaseLostError extends Error {
   override name = "LeaseLostError";
+}
+
+/** A run whose lease is taken and whose row is written, not yet executed. */
+interface ClaimedRun {
+  scope: DirectoryScope;
+  type: string;
+  request: SyncRequest;
+  lease: SyncLease;
+  kind: SyncRunKind;
+  pull: Awaited<ReturnType<typeof readPullDirectory>>;
+  /** The run as recorded at its start (status running). */
+  started: SyncRun;
+}
+
+/**
+ * Runs started on demand that this process is executing in the background, per Deps (one gateway):
+ * stopBackgroundSyncs aborts and awaits them at shutdown. A process that dies instead leaves the
+ * lease to expire; the next scheduler step then marks the run abandoned and takes the directory over.
+ */
+const backgroundRuns = new Map<Deps, Map<string, { controller: AbortController; done: Promise<void> }>>();
+
+/** Aborts the on-demand runs this process is executing for `deps` and waits until each has stopped. */
+export async function stopBackgroundSyncs(deps: Deps): Promise<void> {
+  const runs = backgroundRuns.get(deps);
+  if (!runs) return;
+  for (const run of runs.values()) run.controller.abort(new Error("the gateway is shutting down"));
+  await Promise.all([...runs.values()].map((r) => r.done));
 }
 
 export class PullSyncScheduler {
@@ -74,14 +106,45 @@ export class PullSyncScheduler {
     return runs;
   }
 
-  /** Runs a sync now; a conflict when another run holds the directory or a deletion awaits a decision. */
+  /** Runs a sync now and waits for it; a conflict when another run holds the directory or a deletion awaits a decision. */
   async syncNow(scope: DirectoryScope, type: string, request: Omit<SyncRequest, "trigger">): Promise<SyncRun> {
+    const claimed = await this.claimManual(scope, type, request);
+    return this.execute(claimed, new AbortController().signal);
+  }
+
+  /**
+   * Starts a (non-dry) sync and returns at once with the run as recorded at its start (status
+   * running): the lease is taken and the run row written before this returns, so a conflict is
+   * still answered here; the sync itself goes on in the background under that lease, and its
+   * outcome is read from the run (GET /directories/:id/sync_runs/:run_id).
+   */
+  async startNow(scope: DirectoryScope, type: string, request: { full: boolean }): Promise<SyncRun> {
+    const claimed = await this.claimManual(scope, type, { full: request.full, dryRun: false });
+    const controller = new AbortController();
+    const runs = backgroundRuns.get(this.deps) ?? new Map();
+    backgroundRuns.set(this.deps, runs);
+    const done = this.execute(claimed, controller.signal).then(
+      () => undefined,
+      // execute() records its own failures; this is a failure to record one (the database went away).
+      (error: unknown) => this.deps.log.error({ err: error, syncRunId: claimed.started.id }, "background sync run could not be recorded"),
+    );
+    runs.set(claimed.started.id, {
+      controller,
+      done: done.finally(() => {
+        runs.delete(claimed.started.id);
+        if (runs.size === 0) backgroundRuns.delete(this.deps);
+      }),
+    });
+    return claimed.started;
+  }
+
+  private async claimManual(scope: DirectoryScope, type: string, request: Omit<SyncRequest, "trigger">): Promise<ClaimedRun> {
     if (!request.dryRun && (await pendingConfirmation(this.deps.db, scope))) {
       throw new GatewayError("conflict", "a sync run is waiting for its deletions to be confirmed or rejected");
     }
-    const run = await this.run(scope, type, { ...request, trigger: "manual" });
-    if (!run) throw new GatewayError("conflict", "a sync of this directory is already running", { retryable: true });
-    return run;
+    const claimed = await this.claim(scope, type, { ...request, trigger: "manual" });
+    if (!claimed) throw new GatewayError("conflict", "a sync of this directory is already running", { retryable: true });
+    return claimed;
   }
 
   /** Applies the deletions a held run previewed, under the directory's lease. */
@@ -119,16 +182,30 @@ export class PullSyncScheduler {
 
   /** Leases the directory and runs one sync; null when another worker holds the lease. */
   private async run(scope: DirectoryScope, type: string, request: SyncRequest): Promise<SyncRun | null> {
+    const claimed = await this.claim(scope, type, request);
+    return claimed ? this.execute(claimed, new AbortController().signal) : null;
+  }
+
+  /** Takes the directory's lease and records the run as started; null when another holder has the lease. */
+  private async claim(scope: DirectoryScope, type: string, request: SyncRequest): Promise<ClaimedRun | null> {
     const { db, clock } = this.deps;
     const runId = newId("sync_run");
     const lease = await acquireSyncLease(db, scope.directoryId, this.holder, runId, clock.now(), this.leaseMs);
     if (!lease) return null;
     if (lease.previousRunId) await abandonSyncRun(db, lease.previousRunId, clock.now());
-    const log = this.deps.log.child({ syncRunId: runId, provider: type, directoryId: scope.directoryId });
     const pull = await readPullDirectory(db, scope.directoryId);
-    const settings = schedulerSettings(pull?.settings ?? {});
     const kind: SyncRunKind = request.full || !pull?.cursor ? "full" : "incremental";
-    await startSyncRun(db, scope, { id: runId, kind, trigger: request.trigger, dryRun: request.dryRun }, clock.now());
+    const started = await startSyncRun(db, scope, { id: runId, kind, trigger: request.trigger, dryRun: request.dryRun }, clock.now());
+    return { scope, type, request, lease, kind, pull, started };
+  }
+
+  /** Runs a claimed sync to its end and records the outcome; `signal` stops it early (shutdown). */
+  private async execute(claimed: ClaimedRun, signal: AbortSignal): Promise<SyncRun> {
+    const { db, clock } = this.deps;
+    const { scope, type, request, lease, kind, pull } = claimed;
+    const runId = claimed.started.id;
+    const log = this.deps.log.child({ syncRunId: runId, provider: type, directoryId: scope.directoryId });
+    const settings = schedulerSettings(pull?.settings ?? {});
     log.info({ kind, dryRun: request.dryRun, trigger: request.trigger }, "sync run started");
 
     const errors: { message: string; at: string }[] = [];
@@ -141,7 +218,6 @@ export class PullSyncScheduler {
       const source = pullSourceFor(type);
       if (!pull || !source || !pull.credentialsCiphertext) throw new CredentialsError("the directory has no pull credentials");
       const connector = source.createConnector(openCredentials(this.deps.encryptionKey, pull), pull.settings);
-      const signal = new AbortController().signal;
       const renew = async (on: Db) => {
         if (!(await renewSyncLease(on, scope.directoryId, lease, now(), this.leaseMs))) throw new LeaseLostError("the sync lease expired and was taken over");
       };
@@ -168,11 +244,14 @@ export class PullSyncScheduler {
         const { result, events } = await dryRun(db, scope, now(), async (target) => {
           const outcome = await body(target);
           // Show the held deletions too: nothing is kept either way.
-          if (outcome.held) return { outcome, swept: await sweepHeldSnapshot(target, scope, outcome.mark) };
-          return { outcome, swept: null };
+          const swept = outcome.held ? await sweepHeldSnapshot(target, scope, outcome.mark) : null;
+          // The users as the run would leave them, checked as GET /directories/:id/data_quality checks stored ones.
+          const quality = await target.run(scope, (w) => dataQualityReport(w.tx, scope, userMappingFor(w.directory), { limit: DRY_RUN_QUALITY_SAMPLE }));
+          return { outcome, swept, quality };
         });
         const tally = result.swept ? mergeSwept(result.outcome.tally, result.swept) : result.outcome.tally;
-        const preview = { events, would_need_confirmation: result.outcome.held, ...(result.outcome.held ? { deletions: result.outcome.preview } : {}) };
+        const dataQuality = { summary: result.quality.summary, sample: result.quality.data };
+        const preview = { events, data_quality: dataQuality, would_need_confirmation: result.outcome.held, ...(result.outcome.held ? { deletions: result.outcome.preview } : {}) };
         await releaseSyncLease(db, scope.directoryId, lease, {}, now());
         return finishSyncRun(db, runId, this.result("succeeded", ranKind, tally, errors, preview, null), now());
       }

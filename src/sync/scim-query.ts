@@ -1,11 +1,12 @@
 // SCIM list queries: a parsed filter (src/scim/filter-parser.ts) compiled into a parameterised SQL
 // condition over one directory's users or groups, with startIndex / count paging (RFC 7644 §3.4.2).
 // Attribute names are matched case-insensitively; user input only ever reaches SQL as parameters.
-import { and, asc, count as countRows, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, count as countRows, eq, getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { directoryGroups, directoryUsers, groupMemberships } from "../db/schema.js";
 import { GatewayError } from "../errors.js";
 import type { AttrPath, CompValue, Filter } from "../scim/filter-parser.js";
+import type { MemberRef } from "./lookup.js";
 import type { GroupRow, UserRow } from "./render.js";
 import type { DirectoryScope } from "./scope.js";
 
@@ -52,12 +53,52 @@ interface Operand {
 
 const invalid = (detail: string) => new GatewayError("invalid_filter", `invalid filter: ${detail}`, { scimType: "invalidFilter" });
 
-export async function listScimUsers(db: Db, scope: DirectoryScope, filter: Filter | null, paging: ScimPaging): Promise<ScimPage<UserRow>> {
+/** A user row with its groups (ordered by group id) when they were asked for, else null. */
+export type ScimUserRow = UserRow & { groupRefs: MemberRef[] | null };
+
+/** Lists users; with `withGroups`, each row's groups come in the same query (a list is one round trip). */
+export async function listScimUsers(db: Db, scope: DirectoryScope, filter: Filter | null, paging: ScimPaging, withGroups = false): Promise<ScimPage<ScimUserRow>> {
   const where = and(eq(directoryUsers.directoryId, scope.directoryId), filter ? compile(filter, "User") : undefined);
   const rows = paging.count > 0
-    ? await db.select().from(directoryUsers).where(where).orderBy(asc(directoryUsers.id)).offset(paging.startIndex - 1).limit(paging.count)
+    ? await selectScimUsers(db, scope, withGroups).where(where).orderBy(asc(directoryUsers.id)).offset(paging.startIndex - 1).limit(paging.count)
     : [];
-  return { rows, total: await totalOf(db, directoryUsers, where, paging, rows.length) };
+  return { rows: rows.map(withGroupRefs), total: await totalOf(db, directoryUsers, where, paging, rows.length) };
+}
+
+/** One user with its groups, in one query; null when the directory has no such user. */
+export async function getScimUser(db: Db, scope: DirectoryScope, id: string): Promise<ScimUserRow | null> {
+  const [row] = await selectScimUsers(db, scope, true).where(and(eq(directoryUsers.directoryId, scope.directoryId), eq(directoryUsers.id, id)));
+  return row ? withGroupRefs(row) : null;
+}
+
+/**
+ * Users whose userName equals one of `userNames` ignoring case (what `userName eq "…"` matches), all
+ * in one query, so concurrent lookups can share it (src/scim/user-lookups.ts). Each row comes with
+ * its userName as Postgres lower-cases it (`key`).
+ */
+export async function findScimUsersByUserNames(db: Db, scope: DirectoryScope, userNames: string[], withGroups: boolean): Promise<(ScimUserRow & { key: string })[]> {
+  if (userNames.length === 0) return [];
+  // lower() on both sides, in Postgres, as the expression index directory_users_username_idx was built.
+  const rows = await selectScimUsers(db, scope, withGroups, sql<string | null>`lower(${directoryUsers.username})`)
+    .where(and(eq(directoryUsers.directoryId, scope.directoryId), sql`lower(${directoryUsers.username}) in (${sql.join(userNames.map((n) => sql`lower(${n})`), sql`, `)})`))
+    .orderBy(asc(directoryUsers.id));
+  return rows.map((row) => ({ ...withGroupRefs(row), key: row.key ?? "" }));
+}
+
+function selectScimUsers(db: Db, scope: DirectoryScope, withGroups: boolean, key: SQL<string | null> = sql<null>`null`) {
+  // The user's groups as [[id, name], ...] from a correlated subquery: no second round trip. The outer
+  // column is spelled out: drizzle leaves a one-table select's columns unqualified, and a bare "id"
+  // here would mean the group's.
+  const groups = withGroups
+    ? sql<[string, string | null][]>`coalesce((select json_agg(json_build_array(g.id, g.name) order by g.id) from ${groupMemberships} m join ${directoryGroups} g on g.id = m.group_id where m.user_id = directory_users.id and m.directory_id = ${scope.directoryId}), '[]'::json)`
+    : sql<null>`null`;
+  return db.select({ ...getTableColumns(directoryUsers), groupPairs: groups, key }).from(directoryUsers).$dynamic();
+}
+
+function withGroupRefs({ groupPairs, key: _key, ...row }: UserRow & { groupPairs: [string, string | null][] | string | null; key?: string | null }): ScimUserRow {
+  // PGlite and postgres.js both parse json; a driver handing back text is parsed here.
+  const pairs = typeof groupPairs === "string" ? (JSON.parse(groupPairs) as [string, string | null][]) : groupPairs;
+  return { ...row, groupRefs: pairs ? pairs.map(([id, display]) => ({ id, display })) : null };
 }
 
 export async function listScimGroups(db: Db, scope: DirectoryScope, filter: Filter | null, paging: ScimPaging): Promise<ScimPage<GroupRow>> {

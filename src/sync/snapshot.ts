@@ -2,9 +2,9 @@
 // touched get the run's mark, and finish() deletes what the run did not see. Memory stays bounded by
 // the batch size whatever the directory's size.
 import { monotonicFactory } from "ulid";
-import { GatewayError } from "../errors.js";
 import type { CanonicalGroupInput, CanonicalUserInput } from "../model/index.js";
-import { addGroupMembers, sweepUnseen, upsertGroups, upsertUsers, type Change } from "./reconcile.js";
+import type { DirectoryWrite } from "./directory-write.js";
+import { addMemberships, sweepUnseen, upsertGroups, upsertUsers, type Change, type Ref } from "./reconcile.js";
 import type { DirectoryScope } from "./scope.js";
 import type { WriteOp } from "./write-queue.js";
 import { countUnseen, type UnseenPreview } from "./reconcile-preview.js";
@@ -15,7 +15,15 @@ export interface MembershipEdge {
   user_idp_id: string;
 }
 
-/** What a snapshot run changed, for sync-run records and logs. */
+/**
+ * One part of a snapshot batch. Records may be given as a function of the write, for mappings that
+ * must be read under the directory's lock.
+ */
+export type SnapshotPart =
+  | { kind: "users"; users: CanonicalUserInput[] | ((w: DirectoryWrite) => CanonicalUserInput[]) }
+  | { kind: "groups"; groups: CanonicalGroupInput[] | ((w: DirectoryWrite) => CanonicalGroupInput[]) }
+  | { kind: "memberships"; edges: MembershipEdge[] };
+
 /**
  * Where a snapshot's units of work run: the DirectoryWriter (commit each), or a dry run's single
  * transaction that is rolled back at the end.
@@ -26,6 +34,7 @@ export interface WriteRunner {
 
 export type { UnseenPreview };
 
+/** What a snapshot run changed, for sync-run records and logs. */
 export interface SnapshotCounts {
   users: Record<Change | "deleted", number>;
   groups: Record<Change | "deleted", number>;
@@ -35,13 +44,17 @@ export interface SnapshotCounts {
 const nextRunMark = monotonicFactory();
 const SWEEP_BATCH = 500;
 
-export class SnapshotRun {
-  readonly mark: string;
-  readonly counts: SnapshotCounts = {
+function emptyCounts(): SnapshotCounts {
+  return {
     users: { created: 0, updated: 0, unchanged: 0, deleted: 0 },
     groups: { created: 0, updated: 0, unchanged: 0, deleted: 0 },
     memberships: { added: 0, removed: 0, missing: 0 },
   };
+}
+
+export class SnapshotRun {
+  readonly mark: string;
+  readonly counts: SnapshotCounts = emptyCounts();
 
   /** `mark` resumes a run whose sweep was held back (a deletion awaiting confirmation). */
   constructor(
@@ -58,36 +71,61 @@ export class SnapshotRun {
   }
 
   async users(batch: CanonicalUserInput[]): Promise<void> {
-    const results = await this.writer.run(this.scope, (w) => upsertUsers(w, batch, { mark: this.mark }));
-    for (const r of results) this.counts.users[r.change] += 1;
+    await this.apply([{ kind: "users", users: batch }]);
   }
 
   async groups(batch: CanonicalGroupInput[]): Promise<void> {
-    const results = await this.writer.run(this.scope, (w) => upsertGroups(w, batch, { mark: this.mark }));
-    for (const r of results) this.counts.groups[r.change] += 1;
+    await this.apply([{ kind: "groups", groups: batch }]);
   }
 
   /** Adds and marks membership edges; edges naming a user or group the snapshot lacks are counted as missing. */
   async memberships(edges: MembershipEdge[]): Promise<void> {
-    const byGroup = new Map<string, string[]>();
-    for (const e of edges) byGroup.set(e.group_idp_id, [...(byGroup.get(e.group_idp_id) ?? []), e.user_idp_id]);
-    const { added, missing } = await this.writer.run(this.scope, async (w) => {
-      let added = 0;
-      let missing = 0;
-      for (const [groupIdpId, userIdpIds] of byGroup) {
-        try {
-          const result = await addGroupMembers(w, { idp_id: groupIdpId }, userIdpIds.map((idp_id) => ({ idp_id })), { mark: this.mark });
-          added += result.added.length;
-          missing += result.missing.length;
-        } catch (error) {
-          if (!(error instanceof GatewayError && error.code === "not_found")) throw error;
-          missing += userIdpIds.length;
+    await this.apply([{ kind: "memberships", edges }]);
+  }
+
+  /**
+   * Applies several parts in one unit of work, in order: a pull sync gathers a few connector pages
+   * into one transaction, so per-transaction costs (lock, sequence, commit) are paid once for them.
+   */
+  async apply(parts: SnapshotPart[]): Promise<void> {
+    // Counted per attempt and added once committed: a unit of work may be run again alone after a
+    // shared transaction failed.
+    const counts = await this.writer.run(this.scope, async (w) => {
+      const counts = emptyCounts();
+      for (const part of parts) {
+        if (part.kind === "users") {
+          const users = typeof part.users === "function" ? part.users(w) : part.users;
+          for (const r of await upsertUsers(w, users, { mark: this.mark })) counts.users[r.change] += 1;
+        } else if (part.kind === "groups") {
+          const groups = typeof part.groups === "function" ? part.groups(w) : part.groups;
+          for (const r of await upsertGroups(w, groups, { mark: this.mark })) counts.groups[r.change] += 1;
+        } else {
+          await this.addEdges(w, part.edges, counts);
         }
       }
-      return { added, missing };
+      return counts;
     });
-    this.counts.memberships.added += added;
-    this.counts.memberships.missing += missing;
+    for (const key of ["created", "updated", "unchanged"] as const) {
+      this.counts.users[key] += counts.users[key];
+      this.counts.groups[key] += counts.groups[key];
+    }
+    this.counts.memberships.added += counts.memberships.added;
+    this.counts.memberships.missing += counts.memberships.missing;
+  }
+
+  private async addEdges(w: DirectoryWrite, edges: MembershipEdge[], counts: SnapshotCounts): Promise<void> {
+    const byGroup = new Map<string, Ref[]>();
+    for (const e of edges) {
+      let users = byGroup.get(e.group_idp_id);
+      if (!users) byGroup.set(e.group_idp_id, (users = []));
+      users.push({ idp_id: e.user_idp_id });
+    }
+    const changes = [...byGroup].map(([idp_id, users]) => ({ group: { idp_id }, users }));
+    const results = await addMemberships(w, changes, { mark: this.mark });
+    results.forEach((result, i) => {
+      counts.memberships.added += result?.added.length ?? 0;
+      counts.memberships.missing += result ? result.missing.length : changes[i]!.users.length;
+    });
   }
 
   /** Deletes, in batches, whatever this run did not see: users, then groups, then memberships. */

@@ -84,17 +84,21 @@ export async function startSyncRun(
   scope: DirectoryScope,
   run: { id: string; kind: SyncRunKind; trigger: SyncTrigger; dryRun: boolean },
   now: Date,
-): Promise<void> {
-  await db.insert(syncRuns).values({
-    id: run.id,
-    directoryId: scope.directoryId,
-    organizationId: scope.organizationId,
-    kind: run.kind,
-    trigger: run.trigger,
-    dryRun: run.dryRun,
-    status: "running",
-    startedAt: now,
-  });
+): Promise<SyncRun> {
+  const [row] = await db
+    .insert(syncRuns)
+    .values({
+      id: run.id,
+      directoryId: scope.directoryId,
+      organizationId: scope.organizationId,
+      kind: run.kind,
+      trigger: run.trigger,
+      dryRun: run.dryRun,
+      status: "running",
+      startedAt: now,
+    })
+    .returning();
+  return toSyncRun(row!);
 }
 
 export async function finishSyncRun(db: Db, runId: string, result: SyncRunResult, now: Date): Promise<SyncRun> {

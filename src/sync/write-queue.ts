@@ -1,6 +1,8 @@
 // Group commit: writes waiting for the same directory are applied together in one transaction,
 // and each caller is answered when that transaction commits. One transaction per directory at a
 // time per process also serializes PGlite's single connection without deadlocks.
+// Waiting writes of one batched kind (see BatchedWrite) are handed over together, so a batch of N
+// writes costs a few set-based statements rather than N times each write's own.
 import type { Db } from "../db/client.js";
 import { DirectoryWrite } from "./directory-write.js";
 import type { DirectoryScope } from "./scope.js";
@@ -8,13 +10,26 @@ import type { DirectoryScope } from "./scope.js";
 /** A unit of work on one directory; it may run in a transaction shared with other units. */
 export type WriteOp<T> = (w: DirectoryWrite) => Promise<T>;
 
+/**
+ * A kind of write that waiting callers share: `apply` receives the inputs of consecutive waiting
+ * writes of this kind, in arrival order, and must leave the same state and emit the same events, in
+ * the same order, as applying them one after another. An Error in its result answers that caller
+ * alone (an expected refusal found without a failed statement, such as a 404 or 409); a thrown error
+ * rolls the shared transaction back, and each write is then retried alone.
+ */
+export interface BatchedWrite<I, R> {
+  readonly name: string;
+  apply(w: DirectoryWrite, inputs: I[]): Promise<(R | Error)[]>;
+}
+
 /** Where "now" comes from, so tests can move time without sleeping. */
 export interface Clock {
   now(): Date;
 }
 
 interface Job {
-  op: WriteOp<unknown>;
+  /** A plain unit of work, or one input of a batched kind. */
+  work: { op: WriteOp<unknown> } | { kind: BatchedWrite<unknown, unknown>; input: unknown };
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -23,6 +38,9 @@ interface Queue {
   scope: DirectoryScope;
   jobs: Job[];
 }
+
+/** What one job's run produced: a value, or an Error that answers it alone. */
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export class DirectoryWriter {
   private readonly queues = new Map<string, Queue>();
@@ -35,6 +53,15 @@ export class DirectoryWriter {
 
   /** Runs `op` in a transaction that holds the directory's lock; resolves after commit. */
   run<T>(scope: DirectoryScope, op: WriteOp<T>): Promise<T> {
+    return this.enqueue(scope, { op: op as WriteOp<unknown> });
+  }
+
+  /** Runs one write of a batched kind, together with the others of its kind waiting for the directory. */
+  runBatched<I, R>(scope: DirectoryScope, kind: BatchedWrite<I, R>, input: I): Promise<R> {
+    return this.enqueue(scope, { kind: kind as BatchedWrite<unknown, unknown>, input });
+  }
+
+  private enqueue<T>(scope: DirectoryScope, work: Job["work"]): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const key = `${scope.organizationId}/${scope.directoryId}`;
       let queue = this.queues.get(key);
@@ -46,7 +73,7 @@ export class DirectoryWriter {
         // otherwise keep the macrotask queue from ever running the drain.
         queueMicrotask(() => void this.drain(key, queue!));
       }
-      queue.jobs.push({ op: op as WriteOp<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      queue.jobs.push({ work, resolve: resolve as (v: unknown) => void, reject });
     });
   }
 
@@ -56,19 +83,44 @@ export class DirectoryWriter {
   }
 
   private async commit(scope: DirectoryScope, batch: Job[]): Promise<void> {
+    let outcomes: Outcome[];
     try {
-      const results = await this.db.transaction(async (tx) => {
+      outcomes = await this.db.transaction(async (tx) => {
         const w = await DirectoryWrite.begin(tx, scope, this.clock.now());
-        const out: unknown[] = [];
-        for (const job of batch) out.push(await job.op(w));
+        const out: Outcome[] = [];
+        for (let i = 0; i < batch.length; ) {
+          const work = batch[i]!.work;
+          if ("op" in work) {
+            out.push({ ok: true, value: await work.op(w) });
+            i += 1;
+            continue;
+          }
+          // Consecutive writes of one batched kind go to it in one call.
+          let end = i + 1;
+          while (end < batch.length && sameKind(batch[end]!.work, work.kind)) end += 1;
+          const inputs = batch.slice(i, end).map((job) => (job.work as { input: unknown }).input);
+          const results = await work.kind.apply(w, inputs);
+          if (results.length !== inputs.length) throw new Error(`batched write ${work.kind.name} answered ${results.length} of ${inputs.length} inputs`);
+          for (const result of results) out.push(result instanceof Error ? { ok: false, error: result } : { ok: true, value: result });
+          i = end;
+        }
         await w.flush();
         return out;
       });
-      batch.forEach((job, i) => job.resolve(results[i]));
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
       // One unit failed and rolled the shared transaction back: run each alone, so only it fails.
       for (const job of batch) await this.commit(scope, [job]);
+      return;
     }
+    batch.forEach((job, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) job.resolve(outcome.value);
+      else job.reject(outcome.error);
+    });
   }
+}
+
+function sameKind(work: Job["work"], kind: BatchedWrite<unknown, unknown>): boolean {
+  return "kind" in work && work.kind === kind;
 }

@@ -86,6 +86,62 @@ describe("Entra connector against the Graph emulator", () => {
     expect(again.cursor).toBeTruthy();
   });
 
+  it("flattens nested groups: users inside a nested group are members of every group around it", async () => {
+    const [u1, u2, u3, u4] = [1, 2, 3, 4].map(() => emulator.tenant.newUser({}, false).id);
+    const inner = emulator.tenant.newGroup({ displayName: "Inner" }, [u2!, u3!], false);
+    const outer = emulator.tenant.newGroup({ displayName: "Outer" }, [u1!, inner.id], false);
+    const top = emulator.tenant.newGroup({ displayName: "Top" }, [outer.id], false);
+    const plain = emulator.tenant.newGroup({ displayName: "Plain" }, [u4!], false);
+    const c = connector();
+    const { records, cursor } = await drain(c.snapshot(signal()));
+    const membersOf = (groupId: string) =>
+      [...new Set(records.flatMap((r) => (r.kind === "membership" && r.groupId === groupId ? [r.userId] : [])))].sort();
+    expect(membersOf(inner.id)).toEqual([u2, u3].sort());
+    expect(membersOf(outer.id)).toEqual([u1, u2, u3].sort());
+    expect(membersOf(top.id)).toEqual([u1, u2, u3].sort());
+    expect(membersOf(plain.id)).toEqual([u4]);
+    // No group ever appears as a user member.
+    const groupIds = new Set([inner.id, outer.id, top.id, plain.id]);
+    expect(records.some((r) => r.kind === "membership" && groupIds.has(r.userId))).toBe(false);
+    expect(emulator.requests.some((r) => r.url.startsWith(`/v1.0/groups/${outer.id}/transitiveMembers/microsoft.graph.user`))).toBe(true);
+
+    // A change in a group outside any nesting stays incremental...
+    emulator.tenant.addMember(plain.id, u1!);
+    const quiet = await drain(c.changes(cursor!, signal()));
+    expect(quiet.records.filter((r) => r.kind !== "group")).toEqual([{ kind: "membership", groupId: plain.id, userId: u1 }]);
+    // ...one inside it, or a new nested link, asks for a full run that flattens again.
+    emulator.tenant.addMember(inner.id, u4!);
+    await expect(drain(c.changes(quiet.cursor!, signal()))).rejects.toThrow(/nested group/);
+    emulator.tenant.addMember(plain.id, inner.id);
+    const fresh = await drain(c.snapshot(signal()));
+    emulator.tenant.addMember(inner.id, u1!);
+    await expect(drain(c.changes(fresh.cursor!, signal()))).rejects.toBeInstanceOf(CursorExpiredError);
+  });
+
+  it("carries each user's manager as manager: { id }, from manager@delta or, when a later round omits it, from /manager", async () => {
+    const [boss, deputy, worker, loner] = [1, 2, 3, 4].map(() => emulator.tenant.newUser({}, false).id);
+    emulator.tenant.setManager(worker!, boss!, false);
+    emulator.tenant.setManager(deputy!, boss!, false);
+    const c = connector();
+    const first = await drain(c.snapshot(signal()));
+    const managerOf = (records: VendorRecord[], id: string) => (records.find((r) => r.kind === "user" && r.id === id) as { raw: Record<string, unknown> }).raw.manager;
+    expect(managerOf(first.records, worker!)).toEqual({ id: boss });
+    expect(managerOf(first.records, loner!)).toBeNull();
+    expect(first.records.some((r) => r.kind === "user" && "manager@delta" in r.raw)).toBe(false);
+
+    // A title change comes without manager@delta: the manager is read, not dropped.
+    emulator.tenant.updateUser(worker!, { jobTitle: "Lead" });
+    emulator.tenant.setManager(deputy!, worker!);
+    emulator.tenant.setManager(loner!, boss!);
+    emulator.tenant.setManager(loner!, null);
+    const next = await drain(c.changes(first.cursor!, signal()));
+    expect(managerOf(next.records, worker!)).toEqual({ id: boss });
+    expect(managerOf(next.records, deputy!)).toEqual({ id: worker });
+    expect(managerOf(next.records, loner!)).toBeNull();
+    const reads = emulator.requests.filter((r) => /\/users\/[^/]+\/manager/.test(r.url)).map((r) => r.url);
+    expect(reads).toEqual([`/v1.0/users/${worker}/manager?$select=id`]);
+  });
+
   it("turns 410 Gone and an expired delta token into CursorExpiredError", async () => {
     emulator.tenant.seed({ users: 3 });
     const c = connector();

@@ -1,7 +1,7 @@
 // Runs an IdP emulator standalone, so anyone can try a pull sync without a tenant:
 //   npm run emulator -- graph  --users 100000 [--groups 2000] [--members-per-group 250] [--port 4010]
-//   npm run emulator -- google --users 100000 [--groups 2000] [--port 4020]
-//   npm run emulator -- okta   --users 100000 [--groups 2000] [--port 4030]
+//   npm run emulator -- google --users 100000 [--groups 2000] [--memberships-per-user 2] [--port 4020]
+//   npm run emulator -- okta   --users 100000 [--groups 2000] [--memberships-per-user 3] [--port 4030]
 // Prints the base URL, then the JSON to create a directory of the matching type with (credentials
 // and settings), so `POST /directories` can take it as it is.
 import { parseArgs } from "node:util";
@@ -11,7 +11,7 @@ import { OktaDirectory } from "./okta/directory.js";
 import { startOktaEmulator } from "./okta/server.js";
 
 const USAGE = `usage: npm run emulator -- <graph|google|okta> [--users N] [--groups N] [--port N] [--host H]
-  graph also takes [--members-per-group N] [--page-size N]`;
+  graph also takes [--members-per-group N] [--page-size N]; google and okta [--memberships-per-user N]`;
 
 const [kind, ...rest] = process.argv.slice(2);
 const { values } = parseArgs({
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     users: { type: "string", default: "1000" },
     groups: { type: "string" },
     "members-per-group": { type: "string" },
+    "memberships-per-user": { type: "string" },
     port: { type: "string" },
     host: { type: "string", default: "127.0.0.1" },
     "page-size": { type: "string", default: "200" },
@@ -29,6 +30,7 @@ const users = Number(values.users);
 const groups = values.groups !== undefined ? Number(values.groups) : Math.max(1, Math.round(users / 50));
 const host = values.host;
 const started = performance.now();
+const perUser = values["memberships-per-user"] !== undefined ? Number(values["memberships-per-user"]) : undefined;
 const seeded = () => `${users} users, ${groups} groups, seeded in ${Math.round(performance.now() - started)} ms`;
 
 let stop: () => Promise<void>;
@@ -45,7 +47,7 @@ if (kind === "graph") {
   });
   stop = () => emulator.close();
 } else if (kind === "google") {
-  const emulator = await startGoogleEmulator({ port: Number(values.port ?? 4020), host, generate: { users, groups }, createServiceAccount: true });
+  const emulator = await startGoogleEmulator({ port: Number(values.port ?? 4020), host, generate: { users, groups, ...(perUser !== undefined ? { membershipsPerUser: perUser } : {}) }, createServiceAccount: true });
   console.log(`Google Admin emulator listening on ${emulator.url} (${seeded()})`);
   print({
     type: "gsuite directory",
@@ -55,9 +57,12 @@ if (kind === "graph") {
   stop = () => emulator.close();
 } else if (kind === "okta") {
   const directory = new OktaDirectory();
-  // Standalone, the org lives on the real clock, as the connector's cursors do.
+  // Standalone, the org lives on the real clock, as the connector's cursors do. It is seeded an hour
+  // back, so an incremental run right after a full one reads only what changed since (the connector
+  // re-reads a few minutes before its cursor).
+  directory.now = Date.now() - 3_600_000;
+  directory.generate(users, groups, perUser);
   directory.now = Date.now();
-  directory.generate(users, groups);
   const token = directory.addApiToken();
   const emulator = await startOktaEmulator({ directory, port: Number(values.port ?? 4030) });
   console.log(`Okta emulator listening on ${emulator.url} (${seeded()})`);

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GraphEmulator } from "../emulators/graph/index.js";
 import { createHarness, type Harness } from "../harness.js";
 
 const SHOTS = "docs/screenshots";
@@ -17,7 +18,8 @@ let browser: Browser;
 
 beforeAll(async () => {
   if (!runBrowser) return;
-  h = await createHarness();
+  // The emulators listen on 127.0.0.1 over http, which portal admins may not use otherwise.
+  h = await createHarness({ DSYNC_PORTAL_ALLOW_PRIVATE_ENDPOINTS: "1" });
   base = await h.listen();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -61,7 +63,7 @@ describe.runIf(runBrowser)("portal in Chromium", () => {
     await page.screenshot({ path: `${SHOTS}/portal-connect.png`, fullPage: true });
     await page.getByRole("button", { name: "Continue" }).click();
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Okta production");
-    expect(await page.locator("#scim-status").textContent()).toContain("Waiting for the first request from Okta");
+    expect(await page.locator("#sync-status").textContent()).toContain("Waiting for the first request from Okta");
 
     // The IT admin pastes what the page shows into Okta; Okta's first requests arrive in the live log.
     const scimUrl = await page.locator("#scim-url").inputValue();
@@ -84,8 +86,8 @@ describe.runIf(runBrowser)("portal in Chromium", () => {
       expect(created.status).toBe(201);
     }
     // No reload: the page's script polls and turns green.
-    await page.locator("#scim-status.ok").waitFor({ timeout: 15_000 });
-    expect(await page.locator("#scim-status").textContent()).toContain("Connected");
+    await page.locator("#sync-status.ok").waitFor({ timeout: 15_000 });
+    expect(await page.locator("#sync-status").textContent()).toContain("Connected");
     await expect.poll(() => page.locator("#activity tbody tr").count(), { timeout: 15_000 }).toBe(3);
     expect(await page.locator("#activity tbody").textContent()).toContain("POST /Users");
     await page.screenshot({ path: `${SHOTS}/portal-live-log.png`, fullPage: true });
@@ -97,12 +99,97 @@ describe.runIf(runBrowser)("portal in Chromium", () => {
     expect(await page.locator("table:not(#activity) tbody tr").count()).toBe(2);
     await page.screenshot({ path: `${SHOTS}/portal-directory.png`, fullPage: true });
     await page.getByLabel("Search users").fill("hopper");
-    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("button", { name: "Search", exact: true }).click();
     expect(await page.locator("table:not(#activity) tbody tr").count()).toBe(1);
     expect(await page.locator("table:not(#activity) tbody").textContent()).toContain("Grace Hopper");
 
     expect(problems, problems.join("\n")).toEqual([]);
     await context.close();
+  });
+
+  it("sets up an Entra Graph pull: credentials, test connection, activation, users", async () => {
+    const emulator = new GraphEmulator();
+    const graphUrl = await emulator.listen();
+    try {
+      const people = [
+        ["Adele", "Vance", "Retail Manager", "Retail"],
+        ["Alex", "Wilber", "Marketing Assistant", "Marketing"],
+        ["Diego", "Siciliani", "HR Manager", "HR"],
+        ["Isaiah", "Langer", "Sales Rep", "Sales"],
+        ["Lee", "Gu", "Director", "Manufacturing"],
+        ["Megan", "Bowen", "Marketing Manager", "Marketing"],
+      ];
+      const users = people.map(([givenName, surname, jobTitle, department]) =>
+        emulator.tenant.newUser({ givenName, surname, displayName: `${givenName} ${surname}`, jobTitle, department, userPrincipalName: `${givenName!.toLowerCase()}@contoso.example`, mail: `${givenName!.toLowerCase()}@contoso.example` }, false),
+      );
+      emulator.tenant.newGroup({ displayName: "Marketing" }, [users[1]!.id, users[5]!.id], false);
+      emulator.tenant.newGroup({ displayName: "Leadership" }, [users[2]!.id, users[4]!.id], false);
+
+      const org = await h.json("POST", "/organizations", { name: "Contoso" });
+      const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on("pageerror", (e) => problems.push(e.message));
+      await page.goto(await setupLink(org.id));
+      await page.getByRole("link", { name: "Connect a directory" }).click();
+      await page.getByLabel("Microsoft Entra ID (read with Microsoft Graph)").check();
+      await page.getByLabel("Name for this connection").fill("Contoso Entra");
+      await page.getByRole("button", { name: "Continue" }).click();
+
+      // The form names the permissions to grant; the advanced fields point it at the emulator.
+      expect(await page.locator("main").textContent()).toContain("GroupMember.Read.All");
+      await page.getByLabel("Directory (tenant) ID").fill(emulator.tenantId);
+      await page.getByLabel("Application (client) ID").fill(emulator.clientId);
+      await page.getByLabel("Client secret value").fill(emulator.clientSecret);
+      await page.getByText("Advanced", { exact: true }).click();
+      await page.getByLabel("Microsoft Graph endpoint").fill(graphUrl);
+      await page.getByLabel("Login authority").fill(graphUrl);
+      await page.screenshot({ path: `${SHOTS}/portal-pull-setup.png`, fullPage: true });
+      await page.getByRole("button", { name: "Check and save credentials" }).click();
+
+      // Checked: the directory waits for a test before anything syncs.
+      await page.getByRole("button", { name: "Test connection" }).click();
+      expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Test result");
+      expect(await page.locator("#users-created").textContent()).toBe("6");
+      expect(await page.locator("#groups-created").textContent()).toBe("2");
+      expect(await page.locator("#sample-users").textContent()).toContain("Adele Vance");
+      await page.screenshot({ path: `${SHOTS}/portal-test-result.png`, fullPage: true });
+      const directoryId = new URL(page.url()).pathname.split("/")[3]!;
+      expect((await h.json("GET", `/directory_users?directory=${directoryId}`)).data).toEqual([]);
+
+      // Activate: the first sync runs in the background; the page shows its users when it ends.
+      await page.getByRole("button", { name: "Activate and run the first sync" }).click();
+      await expect.poll(() => page.locator("table:not(#activity) tbody tr").count(), { timeout: 20_000 }).toBe(6);
+      expect(await page.locator("#activity tbody tr").first().textContent()).toContain("Full sync");
+      expect(await page.locator("#activity tbody tr").first().textContent()).toContain("6 users");
+      expect(await page.locator("#groups").textContent()).toContain("Leadership");
+      await page.screenshot({ path: `${SHOTS}/portal-pull-directory.png`, fullPage: true });
+
+      // Role mapping: Leadership members become admins; the preview shows who would change before saving.
+      await page.getByRole("link", { name: "Role mapping" }).click();
+      await page.getByLabel("Default role (optional)").fill("member");
+      await page.getByLabel("Role for Leadership").fill("admin");
+      await page.getByLabel("Priority for Leadership").fill("1");
+      await page.getByRole("button", { name: "Preview" }).click();
+      expect(await page.locator("#preview tbody").textContent()).toContain("Diego Siciliani");
+      await page.screenshot({ path: `${SHOTS}/portal-role-mapping.png`, fullPage: true });
+      await page.getByRole("button", { name: "Save roles" }).click();
+      expect(await page.getByRole("status").first().textContent()).toContain("got a new role");
+      const roles = (await h.json("GET", `/directory_users?directory=${directoryId}&limit=100`)).data.map((u: any) => [u.name, u.role?.slug]);
+      expect(roles).toEqual(expect.arrayContaining([["Diego Siciliani", "admin"], ["Lee Gu", "admin"], ["Adele Vance", "member"]]));
+
+      // Attribute mapping: a preview of what a change would do to a few users, before saving it.
+      await page.getByRole("link", { name: "Back to Contoso Entra" }).click();
+      await page.getByRole("link", { name: "Attribute mapping" }).click();
+      await page.getByLabel("Job title").fill("department");
+      await page.getByRole("button", { name: "Preview" }).click();
+      expect(await page.locator("#preview").textContent()).toContain("Retail Manager");
+      await page.screenshot({ path: `${SHOTS}/portal-attribute-mapping.png`, fullPage: true });
+      expect(problems, problems.join("\n")).toEqual([]);
+      await context.close();
+    } finally {
+      await emulator.close();
+    }
   });
 
   it("refuses a reused link and an expired one with a friendly page", async () => {

@@ -1,5 +1,8 @@
 // The admin portal over HTTP (in-process): setup links, sessions, CSRF, tenant isolation, audit log.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newId } from "../../src/model/index.js";
+import { createPortalApp } from "../../src/portal/app.js";
+import { finishSyncRun, startSyncRun } from "../../src/sync/sync-runs.js";
 import { createHarness, type Harness } from "../harness.js";
 
 let h: Harness;
@@ -120,7 +123,7 @@ describe("portal pages", () => {
     const activity = (await (await get(`/portal/directories/${directoryId}/activity`, cookie)).json()) as any;
     expect(activity.connected).toBe(true);
     expect(activity.status_text).toContain("Connected");
-    expect(activity.entries[0]).toMatchObject({ method: "GET", status: 200, ok: true });
+    expect(activity.entries[0]).toMatchObject({ kind: "scim_request", what: expect.stringMatching(/^GET \/Users\?filter=/), result: "OK", ok: true });
 
     // Making a new token shows it once and stops the old one.
     const rotated = await (await post(`/portal/directories/${directoryId}/scim_token`, cookie, { _csrf: csrf })).text();
@@ -153,19 +156,44 @@ describe("portal pages", () => {
     expect(found).not.toContain("Alan Turing");
     const none = await (await get(`/portal/directories/${dir.id}?q=${encodeURIComponent("100%")}`, cookie)).text();
     expect(none).toContain("No user matches");
+    const groups = await (await get(`/portal/directories/${dir.id}?gq=physic`, cookie)).text();
+    expect(groups).toContain("No group matches “physic”");
+    expect(await (await get(`/portal/directories/${dir.id}?gq=MATH`, cookie)).text()).toMatch(/<ul class="list" id="groups"><li>Mathematicians<\/li>/);
   });
 
   it("keep one organization's session out of another's directories, route by route", async () => {
     const a = await h.json("POST", "/organizations", { name: "Tenant A" });
     const b = await h.json("POST", "/organizations", { name: "Tenant B" });
-    const dirB = await h.json("POST", "/directories", { organization_id: b.id, type: "okta scim v2.0", name: "B's Okta" });
-    const { cookie } = await signIn(a.id);
-    const page = await get(`/portal/directories/${dirB.id}`, cookie);
-    expect(page.status).toBe(404);
-    expect(await page.text()).not.toContain("B's Okta");
+    const scimB = await h.json("POST", "/directories", { organization_id: b.id, type: "okta scim v2.0", name: "B's Okta" });
+    const pullB = await h.json("POST", "/directories", { organization_id: b.id, type: "azure graph", name: "B's Entra" });
+    // A run of B's waiting for a decision, so confirm / reject have something to refuse.
+    const scopeB = { organizationId: b.id, directoryId: pullB.id };
+    const runId = newId("sync_run");
+    await startSyncRun(h.deps.db, scopeB, { id: runId, kind: "full", trigger: "manual", dryRun: false }, h.clock.now());
+    const held = { status: "needs_confirmation" as const, kind: "full" as const, usersSeen: 0, groupsSeen: 0, created: 0, updated: 0, deleted: 0 };
+    await finishSyncRun(h.deps.db, runId, { ...held, counts: {}, errors: [], preview: { deletions: { users: 1 } }, snapshotMark: "mark" }, h.clock.now());
+
+    const { cookie, csrf } = await signIn(a.id);
+    // Every route of the portal that names a directory, taken from the app itself so new ones are covered.
+    const routes = createPortalApp(h.deps).routes.filter((r) => (r.method === "GET" || r.method === "POST") && r.path.includes(":id"));
+    expect(routes.length).toBeGreaterThanOrEqual(10);
+    for (const route of routes) {
+      for (const dir of [scimB, pullB]) {
+        const path = `/portal${route.path.replace(":id", dir.id).replace(":run_id", runId)}`;
+        const res = route.method === "GET" ? await get(path, cookie) : await post(path, cookie, { _csrf: csrf });
+        expect(res.status, `${route.method} ${path}`).toBe(404);
+        const body = await res.text();
+        expect(body).not.toContain("B's");
+        expect(body).not.toContain("B&#39;s");
+      }
+    }
     const overview = await (await get("/portal", cookie)).text();
     expect(overview).not.toContain("B&#39;s Okta");
     expect(overview).not.toContain("B's Okta");
+    // Nothing of B's changed, and nothing was audited against B.
+    expect(await h.json("GET", `/directories/${pullB.id}/sync_runs/${runId}`)).toMatchObject({ status: "needs_confirmation" });
+    expect(await h.json("GET", `/directories/${pullB.id}`)).toMatchObject({ state: "unlinked" });
+    expect((await h.json("GET", `/audit_events?organization_id=${b.id}`)).data).toEqual([]);
   });
 
   it("end a session after 30 idle minutes and on sign-out, and audit what the admin did", async () => {

@@ -199,6 +199,17 @@ describe("Microsoft Entra ID provisioning sequence", () => {
     expect(member.body.Resources.map((g: { id: string }) => g.id)).toEqual([groupId]);
   });
 
+  it("stores a manager referenced by its SCIM id as the manager's idp_id, keeping the reference in raw_attributes", async () => {
+    const res = await dir.call("PATCH", `/Users/${userId2}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: "Add", path: `${ENTERPRISE}:manager`, value: userId }],
+    });
+    expect(res.status).toBe(200);
+    const rest = await h.json("GET", `/directory_users/${userId2}`);
+    expect(rest.custom_attributes.manager_id).toBe(entraUser("1").externalId);
+    expect(rest.raw_attributes[ENTERPRISE].manager).toBe(userId);
+  });
+
   it("deletes the group and the user: 204, then 404, with delete events", async () => {
     expect((await dir.call("DELETE", `/Groups/${groupId}`)).status).toBe(204);
     expect((await dir.call("GET", `/Groups/${groupId}`)).status).toBe(404);

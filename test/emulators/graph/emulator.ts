@@ -1,5 +1,6 @@
 // A Microsoft Graph (Entra ID) emulator faithful to /work/shared/design/idp-apis.md §1: the
-// client-credentials token endpoint, v1.0 users / groups / members, users and groups delta with
+// client-credentials token endpoint, v1.0 users / groups / members / transitiveMembers (nested
+// groups are members too), users and groups delta with
 // skip and delta tokens, @removed markers, members@delta split across pages, $select and $top rules,
 // token expiry on a fake clock, 410 / expired delta tokens, and injectable throttling and failures.
 // Links are absolute and built from the public base URL, as the real service's are.
@@ -209,6 +210,7 @@ export class GraphEmulator {
     if (collection !== "users" && collection !== "groups") return graphError(400, "Request_BadRequest", `Resource not found for the segment '${collection}'.`);
     if (second && /^(delta|delta\(\)|microsoft\.graph\.delta(\(\))?)$/.test(second) && !third) return this.delta(collection, query);
     if (!second) return this.list(collection, query);
+    if (collection === "users" && third === "manager" && !fourth) return this.managerOf(second!, query);
     if (collection === "users" && !third) {
       const user = this.tenant.users.get(second);
       if (!user) return graphError(404, "Request_ResourceNotFound", `Resource '${second}' does not exist or one of its queried reference-property objects are not present.`);
@@ -216,7 +218,10 @@ export class GraphEmulator {
       if (select instanceof Response) return select;
       return Response.json(project(user, select), { headers: this.headers() });
     }
-    if (collection === "groups" && third === "members" && (!fourth || fourth === "microsoft.graph.user")) return this.groupMembers(second, query);
+    if (collection === "groups" && third === "members" && (!fourth || fourth === "microsoft.graph.user")) return this.groupMembers(second, query, false, fourth === "microsoft.graph.user");
+    if (collection === "groups" && third === "transitiveMembers" && (!fourth || fourth === "microsoft.graph.user")) {
+      return this.groupMembers(second, query, true, fourth === "microsoft.graph.user");
+    }
     return graphError(400, "Request_BadRequest", `Unsupported segment '${parts.join("/")}'.`);
   }
 
@@ -239,20 +244,39 @@ export class GraphEmulator {
     return Response.json(body, { headers: this.headers() });
   }
 
-  private groupMembers(groupId: string, query: Map<string, string>): Response {
+  /**
+   * /groups/{id}/members (direct) and /transitiveMembers (every member reached through nested
+   * groups, each once, the nested groups included); the /microsoft.graph.user cast keeps users only.
+   */
+  private groupMembers(groupId: string, query: Map<string, string>, transitive: boolean, usersOnly: boolean): Response {
     const members = this.tenant.members.get(groupId);
     if (!members) return graphError(404, "Request_ResourceNotFound", `Resource '${groupId}' does not exist or one of its queried reference-property objects are not present.`);
     const top = this.parseTop(query.get("$top"));
     if (top instanceof Response) return top;
     const offset = Number(query.get("$skiptoken") ? decodeToken<{ o: number }>(query.get("$skiptoken")!)?.o ?? 0 : 0);
-    const ids = [...members];
+    const ids = (transitive ? this.tenant.transitiveMembers(groupId) : [...members]).filter((id) => !usersOnly || !this.tenant.groups.has(id));
     const body: Record<string, unknown> = { "@odata.context": `${this.publicBaseUrl}/v1.0/$metadata#directoryObjects` };
-    if (offset + top < ids.length) body["@odata.nextLink"] = `${this.publicBaseUrl}/v1.0/groups/${groupId}/members?$top=${top}&$skiptoken=${encodeToken({ o: offset + top })}`;
+    const path = `groups/${groupId}/${transitive ? "transitiveMembers" : "members"}${usersOnly ? "/microsoft.graph.user" : ""}`;
+    const select = query.has("$select") ? `$select=${query.get("$select")}&` : "";
+    if (offset + top < ids.length) body["@odata.nextLink"] = `${this.publicBaseUrl}/v1.0/${path}?${select}$top=${top}&$skiptoken=${encodeToken({ o: offset + top })}`;
     body.value = ids.slice(offset, offset + top).map((id) => {
+      const group = this.tenant.groups.get(id);
+      if (group) return { "@odata.type": "#microsoft.graph.group", id, displayName: group.displayName ?? null };
       const user = this.tenant.users.get(id);
       return { "@odata.type": "#microsoft.graph.user", id, displayName: user?.displayName ?? null, userPrincipalName: user?.userPrincipalName ?? null };
     });
     return Response.json(body, { headers: this.headers() });
+  }
+
+  /** GET /users/{id}/manager: the manager's directoryObject, or 404 when the user has none. */
+  private managerOf(userId: string, query: Map<string, string>): Response {
+    const user = this.tenant.users.get(userId);
+    if (!user) return graphError(404, "Request_ResourceNotFound", `Resource '${userId}' does not exist or one of its queried reference-property objects are not present.`);
+    const manager = typeof user.manager === "string" ? this.tenant.users.get(user.manager) : undefined;
+    if (!manager) return graphError(404, "Request_ResourceNotFound", `Resource 'manager' does not exist or one of its queried reference-property objects are not present.`);
+    const select = this.parseSelect("users", query.get("$select"), false);
+    if (select instanceof Response) return select;
+    return Response.json({ "@odata.type": "#microsoft.graph.user", ...project(manager, select) }, { headers: this.headers() });
   }
 
   // ------------------------------------------------------------------ delta
@@ -310,17 +334,46 @@ export class GraphEmulator {
     return [...seen.entries()].sort((a, b) => a[1] - b[1]).map(([id]) => id);
   }
 
+  /**
+   * Users with their selected properties. With `manager` selected, manager@delta carries the link:
+   * in an initial round for every user that has a manager, in a later round only for users whose
+   * manager changed in the window (a cleared manager as an @removed entry), as Graph reports links.
+   */
   private userDeltaPage(state: RoundState, select: string[]): { value: unknown[]; next: number | null } {
     const size = this.options.deltaPageSize;
     const initial = state.p === null;
     const ids = initial ? [...this.tenant.users.keys()] : this.changedIds(state, ["user"], (e) => e.id);
+    const managerChanges = initial ? null : this.managerChanges(state);
+    const withManager = select.includes("manager");
+    const props = select.filter((s) => s !== "manager");
     const slice = ids.slice(state.o, state.o + size);
     const value = slice.map((id) => {
       const user = this.tenant.users.get(id);
-      if (user) return project(user, select);
-      return { id, "@removed": { reason: this.tenant.deletedUsers.has(id) ? "changed" : "deleted" } };
+      if (!user) return { id, "@removed": { reason: this.tenant.deletedUsers.has(id) ? "changed" : "deleted" } };
+      const out = project(user, props);
+      const current = typeof user.manager === "string" ? user.manager : null;
+      if (withManager && (initial ? current !== null : managerChanges!.has(id))) {
+        const previous = managerChanges?.get(id) ?? null;
+        out["manager@delta"] = current
+          ? [{ "@odata.type": "#microsoft.graph.user", id: current }]
+          : previous
+            ? [{ "@odata.type": "#microsoft.graph.user", id: previous, "@removed": { reason: "deleted" } }]
+            : [];
+      }
+      return out;
     });
     return { value, next: state.o + size < ids.length ? state.o + size : null };
+  }
+
+  /** Users whose manager link changed in the window -> the manager they had before the window's first change. */
+  private managerChanges(state: RoundState): Map<string, string | null> {
+    const out = new Map<string, string | null>();
+    const journal = this.tenant.journal;
+    for (let i = state.p ?? 0; i < state.q && i < journal.length; i++) {
+      const e = journal[i]!;
+      if (e.kind === "user" && e.manager && !out.has(e.id)) out.set(e.id, e.manager.previous);
+    }
+    return out;
   }
 
   /**
@@ -363,9 +416,11 @@ export class GraphEmulator {
       linkCount += item.links.length;
       const out: Record<string, unknown> = project(group, props);
       if (withMembers) {
-        out["members@delta"] = item.links.map((l) =>
-          l.removed ? { "@odata.type": "#microsoft.graph.user", id: l.id, "@removed": { reason: "deleted" } } : { "@odata.type": "#microsoft.graph.user", id: l.id },
-        );
+        // A nested group is a member too; its link says so in @odata.type.
+        out["members@delta"] = item.links.map((l) => {
+          const type = this.tenant.groups.has(l.id) || this.tenant.deletedGroupIds.has(l.id) ? "#microsoft.graph.group" : "#microsoft.graph.user";
+          return l.removed ? { "@odata.type": type, id: l.id, "@removed": { reason: "deleted" } } : { "@odata.type": type, id: l.id };
+        });
       }
       value.push(out);
     }
@@ -399,7 +454,8 @@ export class GraphEmulator {
 
   /** The selected properties, the default set when absent; an unknown property is a 400, as in Graph. */
   private parseSelect(resource: Resource, raw: string | null | undefined, delta: boolean): string[] | Response {
-    const known: readonly string[] = resource === "users" ? USER_PROPERTIES : [...GROUP_PROPERTIES, ...(delta ? ["members"] : [])];
+    // Relationships are selectable in delta only: manager (users) and members (groups).
+    const known: readonly string[] = resource === "users" ? [...USER_PROPERTIES, ...(delta ? ["manager"] : [])] : [...GROUP_PROPERTIES, ...(delta ? ["members"] : [])];
     if (!raw) return resource === "users" ? USER_DEFAULT_SELECT : delta ? [...GROUP_DEFAULT_SELECT, "members"] : GROUP_DEFAULT_SELECT;
     const names = raw.split(",").map((s) => s.trim()).filter(Boolean);
     const unknown = names.find((n) => !known.includes(n) && !/^extension_[0-9a-f]{32}_\w+$/.test(n));

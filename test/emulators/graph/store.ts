@@ -8,7 +8,8 @@ export type GraphObject = Record<string, unknown> & { id: string };
 
 /** One change, in the order it happened. */
 export type JournalEntry =
-  | { kind: "user"; id: string }
+  /** `manager`: the change was to the manager link; `previous` names the manager it replaced. */
+  | { kind: "user"; id: string; manager?: { previous: string | null } }
   | { kind: "group"; id: string }
   | { kind: "member"; groupId: string; userId: string; removed: boolean };
 
@@ -16,6 +17,7 @@ export const USER_PROPERTIES = [
   "id", "userPrincipalName", "mail", "givenName", "surname", "displayName", "accountEnabled", "jobTitle", "department",
   "companyName", "officeLocation", "employeeId", "employeeType", "mobilePhone", "businessPhones", "preferredLanguage",
   "usageLocation", "userType", "createdDateTime", "onPremisesExtensionAttributes", "onPremisesSyncEnabled",
+  "employeeOrgData", "otherMails",
 ] as const;
 
 /** What /users returns without $select (Graph's documented default set). */
@@ -40,7 +42,10 @@ export class GraphTenant {
   /** Soft-deleted users (restorable from deletedItems for 30 days). */
   readonly deletedUsers = new Map<string, GraphObject>();
   readonly groups = new Map<string, GraphObject>();
+  /** Direct members of each group: user ids, and the ids of nested groups. */
   readonly members = new Map<string, Set<string>>();
+  /** Ids of deleted groups, so a removed link to one still names its type. */
+  readonly deletedGroupIds = new Set<string>();
   readonly journal: JournalEntry[] = [];
 
   constructor(private readonly domain = "contoso.example") {}
@@ -78,6 +83,18 @@ export class GraphTenant {
     if (!user) throw new Error(`emulator: no user ${id}`);
     this.users.set(id, { ...user, ...patch, id });
     this.journal.push({ kind: "user", id });
+  }
+
+  /**
+   * Sets or clears a user's manager (a relationship, not a property: stored as `manager`, the
+   * manager's id, served as manager@delta in users/delta and by /users/{id}/manager).
+   */
+  setManager(id: string, managerId: string | null, journal = true): void {
+    const user = this.users.get(id);
+    if (!user) throw new Error(`emulator: no user ${id}`);
+    const previous = typeof user.manager === "string" ? user.manager : null;
+    this.users.set(id, { ...user, manager: managerId });
+    if (journal) this.journal.push({ kind: "user", id, manager: { previous } });
   }
 
   /** Soft delete: delta reports @removed reason "changed"; memberships go, as they do in Entra. */
@@ -137,6 +154,9 @@ export class GraphTenant {
   }
 
   deleteGroup(id: string): void {
+    // A deleted group leaves the groups it was nested in, as a deleted user does.
+    this.dropMemberships(id);
+    this.deletedGroupIds.add(id);
     this.groups.delete(id);
     this.members.delete(id);
     this.journal.push({ kind: "group", id });
@@ -152,6 +172,20 @@ export class GraphTenant {
   removeMember(groupId: string, userId: string): void {
     this.members.get(groupId)?.delete(userId);
     this.journal.push({ kind: "member", groupId, userId, removed: true });
+  }
+
+  /** Every member reached from `groupId` through nested groups, each once (groups included), depth first. */
+  transitiveMembers(groupId: string): string[] {
+    const seen = new Set<string>();
+    const walk = (id: string) => {
+      for (const member of this.members.get(id) ?? []) {
+        if (seen.has(member) || member === groupId) continue;
+        seen.add(member);
+        if (this.groups.has(member)) walk(member);
+      }
+    };
+    walk(groupId);
+    return [...seen];
   }
 
   private dropMemberships(userId: string): void {

@@ -83,6 +83,26 @@ export class OktaEmulator {
 
     app.post("/oauth2/v1/token", async (c) => this.issueToken(c));
 
+    // Control surface for out-of-process users (the benchmark): `count` changes made now on the real
+    // clock and logged like any edit: a membership added for every tenth, one removed for every
+    // tenth, profile updates for the rest.
+    app.post("/__emulator/churn", (c) => {
+      const count = Number(c.req.query("count") ?? "1");
+      d().now = Math.max(d().now, Date.now());
+      const groupIds = [...d().groups.values()].filter((g) => g.type !== "BUILT_IN").map((g) => g.id);
+      let changed = 0;
+      for (const user of [...d().users.values()]) {
+        if (changed >= count) break;
+        const inGroup = (id: string) => d().members.get(id)!.has(user.id);
+        const target = changed % 10 === 1 ? groupIds.find((id) => !inGroup(id)) : changed % 10 === 6 ? groupIds.find(inGroup) : undefined;
+        if (target && changed % 10 === 1) d().addMember(target, user.id);
+        else if (target) d().removeMember(target, user.id);
+        else d().updateProfile(user.id, { title: `Churned ${changed}` });
+        changed += 1;
+      }
+      return c.json({ changed });
+    });
+
     app.use("/api/*", async (c, next) => {
       if (this.throttled.count > 0) {
         this.throttled.count -= 1;
@@ -123,10 +143,8 @@ export class OktaEmulator {
         );
         return c.json(users.slice(0, cap(c.req.query("limit"), 10, 200)).map((u) => this.renderUser(u)));
       }
-      if (filter) users = users.filter(compileOktaQuery(filter, userFilterPolicy));
-      else if (search) users = users.filter(compileOktaQuery(search, userSearchPolicy));
-      else users = users.filter((u) => u.status !== "DEPROVISIONED");
-      return this.page(c, users, cap(c.req.query("limit"), 200, 200), (u) => this.renderUser(u));
+      const matches = filter ? compileOktaQuery(filter, userFilterPolicy) : search ? compileOktaQuery(search, userSearchPolicy) : (u: OktaUser) => u.status !== "DEPROVISIONED";
+      return this.page(c, users, cap(c.req.query("limit"), 200, 200), (u) => this.renderUser(u), matches);
     });
 
     app.get("/api/v1/users/:id", (c) => {
@@ -208,13 +226,25 @@ export class OktaEmulator {
     return c.json({ token_type: "Bearer", expires_in: ttl, access_token: accessToken, scope: requested.join(" ") });
   }
 
-  /** Okta paging: a bare array, `Link: <...>; rel="self"` always and `rel="next"` while more remain. */
-  private page<T extends { id: string }>(c: Context, items: T[], limit: number, render: (item: T) => unknown): Response {
-    const sorted = [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  /**
+   * Okta paging: a bare array, `Link: <...>; rel="self"` always and `rel="next"` while more remain.
+   * Items are ordered by id; `matches` is applied lazily from the `after` position on, so a page of a
+   * 100,000-user org costs about a page, not a filter and sort of the whole org.
+   */
+  private page<T extends { id: string }>(c: Context, items: T[], limit: number, render: (item: T) => unknown, matches: (item: T) => boolean = () => true): Response {
+    // Ids grow with creation and Maps keep insertion order, so lists usually arrive sorted already.
+    const sorted = isSortedById(items) ? items : [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const after = c.req.query("after");
-    const start = after ? sorted.findIndex((item) => item.id > after) : 0;
-    const slice = start < 0 ? [] : sorted.slice(start, start + limit);
-    const more = start >= 0 && start + limit < sorted.length;
+    const slice: T[] = [];
+    let more = false;
+    for (let i = after ? firstAfter(sorted, after) : 0; i < sorted.length; i++) {
+      if (!matches(sorted[i]!)) continue;
+      if (slice.length === limit) {
+        more = true;
+        break;
+      }
+      slice.push(sorted[i]!);
+    }
     c.header("Link", `<${this.selfUrl(c)}>; rel="self"`, { append: true });
     if (more) c.header("Link", `<${this.selfUrl(c, { after: slice.at(-1)!.id })}>; rel="next"`, { append: true });
     return c.json(slice.map(render));
@@ -392,6 +422,23 @@ const logFilterPolicy: QueryPolicy<OktaDirectory["logs"][number]> = {
   read: (event) => event.eventType,
   isDate: () => false,
 };
+
+function isSortedById(items: { id: string }[]): boolean {
+  for (let i = 1; i < items.length; i++) if (items[i - 1]!.id > items[i]!.id) return false;
+  return true;
+}
+
+/** Index of the first item whose id is greater than `after` (binary search over sorted items). */
+function firstAfter(sorted: { id: string }[], after: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.id > after) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
 
 /** Starts the emulator on a real port; `publicBaseUrl` defaults to that port on 127.0.0.1. */
 export async function startOktaEmulator(options: Partial<OktaEmulatorOptions> & { port?: number } = {}): Promise<{ url: string; emulator: OktaEmulator; close(): Promise<void> }> {

@@ -1,0 +1,88 @@
+// Set-based statements for large batches. Rows travel to Postgres as ONE jsonb parameter that the
+// server unpacks with jsonb_to_recordset, instead of one bind parameter per value: drizzle's
+// per-value query building was the largest cost in a pull sync's CPU profile, and a batch of
+// thousands of rows stays one statement. Works the same on postgres.js and PGlite.
+import { getTableColumns, sql, type SQL } from "drizzle-orm";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import type { Db } from "../db/client.js";
+
+/** Rows per statement; a statement's JSON stays a few megabytes at most. */
+export const BULK_CHUNK = 1000;
+
+/**
+ * `select <columns> from jsonb_to_recordset(<json>)`: the rows of `json` (an array of objects keyed
+ * by column name) typed as `table`'s columns, for insert ... select. jsonb, not json: json's
+ * recordset re-reads nested values (raw_attributes) as text, several times slower.
+ */
+function recordset(columns: PgColumn[], json: string): SQL {
+  const names = sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `);
+  const types = sql.join(columns.map((c) => sql`${sql.identifier(c.name)} ${sql.raw(c.getSQLType())}`), sql`, `);
+  return sql`select ${names} from jsonb_to_recordset(${json}::jsonb) as x(${types})`;
+}
+
+/**
+ * Inserts rows given as drizzle row objects (property names as in the schema) with multi-row
+ * statements. Every row must carry the same properties; Dates are sent as ISO strings.
+ */
+export async function insertRows(tx: Db, table: PgTable, rows: Record<string, unknown>[], suffix: SQL = sql``): Promise<void> {
+  if (rows.length === 0) return;
+  const all = getTableColumns(table) as Record<string, PgColumn>;
+  const keys = Object.keys(rows[0]!).filter((k) => rows[0]![k] !== undefined && all[k]);
+  const columns = keys.map((k) => all[k]!);
+  const names = sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `);
+  for (let i = 0; i < rows.length; i += BULK_CHUNK) {
+    const json = JSON.stringify(
+      rows.slice(i, i + BULK_CHUNK).map((row) => {
+        const out: Record<string, unknown> = {};
+        for (let j = 0; j < keys.length; j++) {
+          const value = row[keys[j]!];
+          out[columns[j]!.name] = value instanceof Date ? value.toISOString() : value;
+        }
+        return out;
+      }),
+    );
+    await tx.execute(sql`insert into ${table} (${names}) ${recordset(columns, json)} ${suffix}`);
+  }
+}
+
+/**
+ * Updates rows by id: each row gives `id` and the properties to set (every row the same ones), one
+ * statement per chunk. `scope` narrows the rows that may change (the caller's directory).
+ */
+export async function updateRows(tx: Db, table: PgTable, rows: Record<string, unknown>[], scope: SQL): Promise<void> {
+  if (rows.length === 0) return;
+  const all = getTableColumns(table) as Record<string, PgColumn>;
+  const keys = Object.keys(rows[0]!).filter((k) => k !== "id" && rows[0]![k] !== undefined && all[k]);
+  const columns = [all.id!, ...keys.map((k) => all[k]!)];
+  const assignments = sql.join(keys.map((k) => sql`${sql.identifier(all[k]!.name)} = x.${sql.identifier(all[k]!.name)}`), sql`, `);
+  const types = sql.join(columns.map((c) => sql`${sql.identifier(c.name)} ${sql.raw(c.getSQLType())}`), sql`, `);
+  for (let i = 0; i < rows.length; i += BULK_CHUNK) {
+    const json = JSON.stringify(
+      rows.slice(i, i + BULK_CHUNK).map((row) => {
+        const out: Record<string, unknown> = { id: row.id };
+        for (const k of keys) out[all[k]!.name] = row[k] instanceof Date ? (row[k] as Date).toISOString() : row[k];
+        return out;
+      }),
+    );
+    await tx.execute(sql`update ${table} set ${assignments} from jsonb_to_recordset(${json}::jsonb) as x(${types}) where ${table}.id = x.id and ${scope}`);
+  }
+}
+
+/** `(select ...)` of the given text values, for `column in ${textList(values)}` with one parameter (prefer anyText). */
+export function textList(values: readonly string[]): SQL {
+  return sql`(select json_array_elements_text(${JSON.stringify(values)}::json))`;
+}
+
+/**
+ * `any(array[...])` of the given text values in one parameter, for `column = ${anyText(values)}`.
+ * An array, not `in (select ...)`: the planner then looks each value up in the column's index,
+ * where a semi-join could pick a scan of the whole table while its statistics lag a bulk load.
+ */
+export function anyText(values: readonly string[]): SQL {
+  return sql`any(array(select json_array_elements_text(${JSON.stringify(values)}::json)))`;
+}
+
+/** Rows of a raw statement, whichever driver ran it (postgres.js returns the rows, PGlite { rows }). */
+export function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
