@@ -25,7 +25,6 @@ const type = VENDORS[vendor as keyof typeof VENDORS];
 const [users = 100_000, groups = 2_000, perUser = 5, changes = 1_000] = numbers.map(Number);
 if (!fetchOnly && !process.env.DATABASE_URL) throw new Error("set DATABASE_URL to a fresh Postgres database");
 const API_KEY = "sk_bench_0123456789abcdef";
-const port = 4100 + Math.floor(Math.random() * 800);
 const load = () => loadavg().map((l) => +l.toFixed(1));
 
 // The emulator in its own process: seeded, listening, printing the directory's connection as JSON.
@@ -35,7 +34,7 @@ const sizeArgs =
     : ["--memberships-per-user", String(perUser)];
 const child = spawn(
   process.execPath,
-  ["--import", "tsx", "test/emulators/cli.ts", vendor, "--users", String(users), "--groups", String(groups), ...sizeArgs, "--port", String(port)],
+  ["--import", "tsx", "test/emulators/cli.ts", vendor, "--users", String(users), "--groups", String(groups), ...sizeArgs, "--port", "0"],
   { stdio: ["ignore", "pipe", "inherit"] },
 );
 const connection = await new Promise<{ type: string; credentials: Record<string, unknown>; settings?: Record<string, unknown> }>((resolve, reject) => {
@@ -53,7 +52,8 @@ const connection = await new Promise<{ type: string; credentials: Record<string,
   });
   child.on("exit", (code) => reject(new Error(`emulator exited with ${code}`)));
 });
-const emulatorUrl = `http://127.0.0.1:${port}`;
+// Where the emulator listens (a free port it picked), as the connection it printed names it.
+const emulatorUrl = String(connection.settings?.graph_endpoint ?? connection.settings?.api_root ?? connection.credentials.org_url);
 
 let snapshotAt = Number(process.env.BENCH_HEAP_SNAPSHOT_MB ?? 0);
 let peakRss = process.memoryUsage().rss;

@@ -30,5 +30,7 @@ export async function buildDeps(config: Config, log: Logger, clock: Clock = syst
     await database.close();
     throw error;
   }
-  return { config, database, db: database.db, log, clock, reconciler: new Reconciler(database.db, clock), encryptionKey };
+  // On Postgres, group commit waits up to 3 ms for the writes of clients it has just answered (write-queue.ts).
+  const reconciler = new Reconciler(database.db, clock, { gatherMs: database.kind === "postgres" ? 3 : 0 });
+  return { config, database, db: database.db, log, clock, reconciler, encryptionKey };
 }

@@ -1,8 +1,9 @@
 // The same records reach the same canonical users whichever IdP they came from (issue #7 point 5):
 // one generated organization goes through Okta's and Entra's SCIM sequences and through seeded Graph,
 // Google and Okta emulators (Graph and Okta by a full and by an incremental run), each into its own
-// directory of one gateway; the users, groups and
-// memberships an app reads through the REST API are compared with the organization field by field.
+// directory of one gateway; the users, groups and memberships an app reads through the REST API are
+// compared with the organization field by field, once loaded and again after a round of changes
+// made the way each IdP makes them.
 // Where a source cannot carry a field, EXCEPTIONS says so and why; an exception that no longer
 // applies fails the test too, so the list stays true.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

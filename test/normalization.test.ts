@@ -132,6 +132,20 @@ describe("attribute mapping", () => {
   });
 });
 
+describe("re-normalization of Entra SCIM users", () => {
+  it("keeps manager references as the manager's idp_id (Entra sends our SCIM id) and emits nothing else", async () => {
+    const dir = await scimDirectory(h, "azure scim v2.0");
+    const manager = await createUser(dir, { userName: "boss@contoso.test", externalId: "boss-ext" });
+    const report = await createUser(dir, { userName: "rep@contoso.test", externalId: "rep-ext", [ENTERPRISE]: { manager: manager } });
+    expect((await restUser(report)).custom_attributes.manager_id).toBe("boss-ext");
+    const before = await eventCount(dir);
+    const res = await h.json("PUT", `/directories/${dir.scope.directoryId}/attribute_mapping`, { custom_attributes: { nick: { sources: [{ path: "nickName" }] } } });
+    expect(res.renormalized).toEqual({ users: 2, updated: 0 });
+    expect(await eventCount(dir)).toBe(before);
+    expect((await restUser(report)).custom_attributes.manager_id).toBe("boss-ext");
+  });
+});
+
 describe("role mapping", () => {
   let dir: ScimDirectory;
   const u: Record<string, string> = {};

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listDirectoryEventsBySeq, ops, type DirectoryScope } from "../src/sync/index.js";
+import { FEED_START, listDirectoryEventsBySeq, ops, readSettledEventsAfter, waitForSettledFeed, type DirectoryScope } from "../src/sync/index.js";
 import { createHarness, type Harness } from "./harness.js";
 
 let h: Harness;
@@ -256,5 +256,98 @@ describe("directories", () => {
     expect(events.at(-1)!.data).toMatchObject({ id: scope.directoryId, state: "deleting" });
     expect((await h.request("GET", `/directories/${scope.directoryId}`)).status).toBe(404);
     expect((await h.json("GET", `/directory_users?directory=${scope.directoryId}`)).data).toEqual([]);
+  });
+});
+
+describe("membership batches", () => {
+  const users = ["u1", "u2", "u3"].map((id) => ({ idp_id: id, email: `${id}@acme.test` }));
+  const groups = [
+    { idp_id: "g1", name: "One" },
+    { idp_id: "g2", name: "Two" },
+    { idp_id: "g3", name: "Three" },
+  ];
+  const changes = [
+    { group: { idp_id: "g1" }, users: [{ idp_id: "u1" }, { idp_id: "u2" }] },
+    { group: { idp_id: "ghost" }, users: [{ idp_id: "u1" }] },
+    { group: { idp_id: "g2" }, users: [{ idp_id: "u1" }, { idp_id: "nobody" }, { idp_id: "u1" }] },
+    { group: { idp_id: "g3" }, users: [{ idp_id: "u2" }, { idp_id: "u1" }] },
+  ];
+
+  async function seeded() {
+    const scope = await h.directory();
+    await h.deps.reconciler.write(scope, async (w) => {
+      await ops.upsertUsers(w, users);
+      await ops.upsertGroups(w, groups);
+    });
+    return scope;
+  }
+
+  /** Membership events without ids and times, which differ between directories. */
+  async function membershipPayloads(scope: DirectoryScope) {
+    const strip = (o: any) => ({ idp_id: o.idp_id, name: o.name ?? null, raw_attributes: o.raw_attributes });
+    return (await eventsOf(scope))
+      .filter((e) => e.event.startsWith("dsync.group.user_"))
+      .map((e) => {
+        const d = e.data as any;
+        return [e.event, d.directory_id === scope.directoryId, strip(d.group), { ...strip(d.user), email: d.user.email, groups: d.user.groups.map(strip) }];
+      });
+  }
+
+  it("emits what applying the changes one group at a time emits, each user with its groups as they stood after that change", async () => {
+    const batched = await seeded();
+    const results = await h.deps.reconciler.write(batched, (w) => ops.addMemberships(w, changes));
+    expect(results[1]).toBeNull();
+    expect(results.map((r) => r?.added.length ?? null)).toEqual([2, null, 1, 2]);
+    expect(results[2]!.missing).toEqual([{ idp_id: "nobody" }]);
+
+    const oneByOne = await seeded();
+    for (const change of changes) {
+      await h.deps.reconciler.write(oneByOne, async (w) => {
+        await ops.addGroupMembers(w, change.group, change.users).catch((error) => expect(error.code).toBe("not_found"));
+      });
+    }
+    const expected = await membershipPayloads(oneByOne);
+    expect(await membershipPayloads(batched)).toEqual(expected);
+    // u1 was added to g1, g2 and g3 in one batch: its events show 1, 2, then 3 groups.
+    const u1Groups = expected.filter((e) => (e[3] as any).idp_id === "u1").map((e) => (e[3] as any).groups.length);
+    expect(u1Groups).toEqual([1, 2, 3]);
+  });
+
+  it("removes in one batch with the same progression, and a repeated batch changes nothing", async () => {
+    const scope = await seeded();
+    await h.deps.reconciler.write(scope, (w) => ops.addMemberships(w, changes));
+    const before = (await eventsOf(scope)).length;
+    expect(await h.deps.reconciler.write(scope, (w) => ops.addMemberships(w, changes))).toMatchObject([{ added: [] }, null, { added: [] }, { added: [] }]);
+    expect((await eventsOf(scope)).length).toBe(before);
+
+    const removals = [
+      { group: { idp_id: "g1" }, users: [{ idp_id: "u1" }] },
+      { group: { idp_id: "g3" }, users: [{ idp_id: "u1" }, { idp_id: "u3" }] },
+    ];
+    const results = await h.deps.reconciler.write(scope, (w) => ops.removeMemberships(w, removals));
+    expect(results.map((r) => r!.removed.length)).toEqual([1, 1]);
+    const removed = (await membershipPayloads(scope)).filter((e) => e[0] === "dsync.group.user_removed");
+    expect(removed.map((e) => [(e[2] as any).idp_id, (e[3] as any).groups.map((g: any) => g.idp_id).sort()])).toEqual([
+      ["g1", ["g2", "g3"]],
+      ["g3", ["g2"]],
+    ]);
+  });
+});
+
+describe("large units of work", () => {
+  it("writes thousands of events of one transaction in sequence order, in the feed too", async () => {
+    const scope = await h.directory();
+    const many = Array.from({ length: 2300 }, (_, i) => ({ idp_id: `bulk-${i}`, email: `bulk-${i}@acme.test` }));
+    await h.deps.reconciler.write(scope, async (w) => {
+      await ops.upsertUsers(w, many);
+      await ops.upsertGroups(w, [{ idp_id: "all", name: "All" }]);
+      await ops.addMemberships(w, [{ group: { idp_id: "all" }, users: many.map((u) => ({ idp_id: u.idp_id })) }]);
+    });
+    const bySeq = await eventsOf(scope);
+    expect(bySeq.map((e) => e.directory_seq)).toEqual(Array.from({ length: 4601 }, (_, i) => i + 1));
+    expect(bySeq.at(-1)).toMatchObject({ event: "dsync.group.user_added", data: { user: { idp_id: "bulk-2299" } } });
+    await waitForSettledFeed(h.deps.db);
+    const feed = (await readSettledEventsAfter(h.deps.db, FEED_START, 100_000)).filter((e) => e.directory_id === scope.directoryId);
+    expect(feed.map((e) => e.directory_seq)).toEqual(bySeq.map((e) => e.directory_seq));
   });
 });

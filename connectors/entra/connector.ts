@@ -23,7 +23,21 @@ export const GROUP_SELECT = ["id", "displayName", "description", "mail", "mailEn
 /** Graph's codes for "this delta token is dead, start over"; casing varies in the wild. */
 const RESET_CODES = /^(syncstatenotfound|resyncrequired|syncstateinvalid)$/i;
 const TRANSIENT_ATTEMPTS = 5;
-const MANAGER_READS_AT_ONCE = 8;
+/** Requests one JSON batch may carry (Graph's limit). */
+const BATCH_LIMIT = 20;
+
+/** One answer inside a $batch response. */
+interface BatchResponse {
+  id: string;
+  status: number;
+  headers?: Record<string, string>;
+  body?: Record<string, unknown>;
+}
+
+function headerOf(headers: Record<string, string> | undefined, name: string): string | undefined {
+  const key = Object.keys(headers ?? {}).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : headers![key];
+}
 
 export interface EntraConnectorOptions {
   credentials: EntraCredentials;
@@ -137,26 +151,59 @@ export class EntraConnector implements PullConnector {
 
   /**
    * A later delta round carries manager@delta only for users whose manager link changed; for the
-   * other changed users the manager is read (GET /users/{id}/manager), so every user record says
-   * who its manager is and an unrelated change never clears it.
+   * other changed users the manager is read (GET /users/{id}/manager, 20 to a $batch), so every
+   * user record says who its manager is and an unrelated change never clears it.
    */
   private async withManagers(records: VendorRecord[], signal: AbortSignal): Promise<VendorRecord[]> {
     const unknown = records.filter((r): r is Extract<VendorRecord, { kind: "user" }> => r.kind === "user" && r.raw.manager === undefined);
-    // A few reads at a time: a large increment should not wait on one round trip per user.
-    for (let i = 0; i < unknown.length; i += MANAGER_READS_AT_ONCE) {
-      await Promise.all(
-        unknown.slice(i, i + MANAGER_READS_AT_ONCE).map(async (r) => {
-          try {
-            const manager = await this.get(`/users/${encodeURIComponent(r.id)}/manager?$select=id`, signal);
-            r.raw.manager = { id: String(manager.id) };
-          } catch (error) {
-            if (!(error instanceof GraphError && error.statusCode === 404)) throw error;
-            r.raw.manager = null;
-          }
-        }),
-      );
+    // JSON batching: one round trip reads the managers of up to 20 users.
+    for (let i = 0; i < unknown.length; i += BATCH_LIMIT) {
+      const chunk = unknown.slice(i, i + BATCH_LIMIT);
+      const answers = await this.batchGet(chunk.map((r) => `/users/${encodeURIComponent(r.id)}/manager?$select=id`), signal);
+      chunk.forEach((r, k) => {
+        const answer = answers[k]!;
+        if (answer.status === 200) r.raw.manager = { id: String(answer.body.id) };
+        else if (answer.status === 404) r.raw.manager = null;
+        else throw new Error(`Graph answered ${answer.status} reading the manager of user ${r.id}`);
+      });
     }
     return records;
+  }
+
+  /**
+   * Up to 20 GETs in one POST /$batch. Each sub-request answers on its own: those throttled or
+   * failing transiently (429, 5xx) are sent again after their Retry-After (or a backoff); the
+   * others' answers, 404s included, are returned in the order of `urls`.
+   */
+  private async batchGet(urls: string[], signal: AbortSignal): Promise<{ status: number; body: Record<string, unknown> }[]> {
+    const answers: ({ status: number; body: Record<string, unknown> } | undefined)[] = urls.map(() => undefined);
+    let pending = urls.map((url, i) => ({ id: String(i), url }));
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const page = await this.call("/$batch", { requests: pending.map((p) => ({ id: p.id, method: "GET", url: p.url })) }, signal);
+      const retry: typeof pending = [];
+      let delayMs = 0;
+      let retryStatus = 0;
+      for (const response of (page.responses as BatchResponse[] | undefined) ?? []) {
+        const item = pending.find((p) => p.id === String(response.id));
+        if (!item) continue;
+        if ((response.status === 429 || response.status >= 500) && attempt < TRANSIENT_ATTEMPTS) {
+          retry.push(item);
+          retryStatus = response.status;
+          const retryAfter = Number(headerOf(response.headers, "retry-after") ?? NaN);
+          delayMs = Math.max(delayMs, Number.isFinite(retryAfter) ? retryAfter * 1000 : Math.min(30_000, 500 * 2 ** (attempt - 1)));
+          continue;
+        }
+        answers[Number(item.id)] = { status: response.status, body: response.body ?? {} };
+      }
+      const unanswered = pending.filter((p) => answers[Number(p.id)] === undefined && !retry.includes(p));
+      if (unanswered.length) throw new Error(`Graph's $batch answer left out ${unanswered.length} of its requests`);
+      pending = retry;
+      if (pending.length) {
+        this.options.onRetry?.({ status: retryStatus, attempt, delayMs });
+        await (this.options.sleep ?? sleep)(delayMs, signal);
+      }
+    }
+    return answers as { status: number; body: Record<string, unknown> }[];
   }
 
   /** Memberships of every user inside `groupId`, directly or through nested groups. */
@@ -200,7 +247,12 @@ export class EntraConnector implements PullConnector {
    * that outlasted the SDK's own retries back off exponentially (honouring Retry-After); a dead
    * delta or skip token becomes CursorExpiredError.
    */
-  private async get(path: string, signal: AbortSignal, carriesToken = false): Promise<Record<string, unknown>> {
+  private get(path: string, signal: AbortSignal, carriesToken = false): Promise<Record<string, unknown>> {
+    return this.call(path, undefined, signal, carriesToken);
+  }
+
+  /** A GET, or a POST of `body` (JSON batching), with the retries described on get(). */
+  private async call(path: string, body: unknown, signal: AbortSignal, carriesToken = false): Promise<Record<string, unknown>> {
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       signal.throwIfAborted();
@@ -208,7 +260,8 @@ export class EntraConnector implements PullConnector {
       // into a GraphError without status, hiding the CredentialsError and its reason.
       await this.tokens.getAccessToken();
       try {
-        return (await this.client.api(path).get()) as Record<string, unknown>;
+        const request = this.client.api(path);
+        return (await (body === undefined ? request.get() : request.post(body))) as Record<string, unknown>;
       } catch (error) {
         const status = error instanceof GraphError ? error.statusCode : -1;
         if (status === 401 && !refreshed) {

@@ -4,7 +4,7 @@
 // deletions and membership changes, so a small change never walks the whole directory.
 // It yields vendor records; it maps nothing and writes nothing.
 import { createSign, randomUUID } from "node:crypto";
-import * as okta from "@okta/okta-sdk-nodejs";
+import type * as okta from "@okta/okta-sdk-nodejs";
 import { CredentialsError, CursorExpiredError, type PullConnector, type SyncCursor, type SyncItem, type VendorRecord } from "../types.js";
 import { OKTA_SCOPES, type OktaCredentials } from "./settings.js";
 
@@ -38,7 +38,7 @@ interface OktaCursor {
 }
 
 export class OktaConnector implements PullConnector {
-  private readonly client: okta.Client;
+  private clientPromise: Promise<okta.Client> | null = null;
   private readonly now: () => number;
   private builtInGroups = new Set<string>();
 
@@ -55,25 +55,38 @@ export class OktaConnector implements PullConnector {
             privateKey: credentials.private_key,
             ...(credentials.key_id ? { keyId: credentials.key_id } : {}),
           };
-    // Everything is passed explicitly, so no okta.yaml or OKTA_* variable on the machine leaks in;
-    // the response cache is off because it never expires single-resource reads.
-    this.client = new okta.Client({
-      orgUrl: credentials.org_url,
-      ...auth,
-      cacheMiddleware: null,
-      requestExecutor: new okta.DefaultRequestExecutor({ maxRetries: options.maxRetries ?? 4, requestTimeout: 60_000 }),
-    } as never);
+    this.config = { orgUrl: credentials.org_url, ...auth };
+  }
+
+  private readonly config: Record<string, unknown>;
+
+  /**
+   * The SDK client, created on first use: the SDK loads every Okta API and model (~90 MB of memory),
+   * which a process that never pulls from Okta should not pay for.
+   */
+  private client(): Promise<okta.Client> {
+    this.clientPromise ??= import("@okta/okta-sdk-nodejs").then(
+      (sdk) =>
+        // Everything is passed explicitly, so no okta.yaml or OKTA_* variable on the machine leaks in;
+        // the response cache is off because it never expires single-resource reads.
+        new sdk.Client({
+          ...this.config,
+          cacheMiddleware: null,
+          requestExecutor: new sdk.DefaultRequestExecutor({ maxRetries: this.options.maxRetries ?? 4, requestTimeout: 60_000 }),
+        } as never),
+    );
+    return this.clientPromise;
   }
 
   async check(signal: AbortSignal): Promise<void> {
     // The SDK hides token-endpoint errors (idp-apis.md §3.10), so ask for a token ourselves to say why.
     if (!("api_token" in this.options.credentials)) await this.requestToken(this.options.credentials, signal);
     try {
-      for await (const user of await this.client.userApi.listUsers({ limit: 1 })) {
+      for await (const user of await (await this.client()).userApi.listUsers({ limit: 1 })) {
         void user;
         break;
       }
-      for await (const event of await this.client.systemLogApi.listLogEvents({ since: new Date(this.now() - 60_000).toISOString(), limit: 1 })) {
+      for await (const event of await (await this.client()).systemLogApi.listLogEvents({ since: new Date(this.now() - 60_000).toISOString(), limit: 1 })) {
         void event;
         break;
       }
@@ -106,11 +119,11 @@ export class OktaConnector implements PullConnector {
   }
 
   private async *users(filter: string, signal: AbortSignal): AsyncIterable<VendorRecord[]> {
-    yield* batches(await this.client.userApi.listUsers({ filter, limit: PAGE }), (user) => ({ kind: "user", id: String(user.id), raw: plain(user) }), signal);
+    yield* batches(await (await this.client()).userApi.listUsers({ filter, limit: PAGE }), (user) => ({ kind: "user", id: String(user.id), raw: plain(user) }), signal);
   }
 
   private async *groups(filter: string | undefined, signal: AbortSignal): AsyncIterable<VendorRecord[]> {
-    const collection = await this.client.groupApi.listGroups({ ...(filter ? { filter } : {}), limit: PAGE });
+    const collection = await (await this.client()).groupApi.listGroups({ ...(filter ? { filter } : {}), limit: PAGE });
     yield* batches(
       collection,
       (group) => {
@@ -127,7 +140,7 @@ export class OktaConnector implements PullConnector {
 
   private async *members(groupId: string, signal: AbortSignal): AsyncIterable<VendorRecord[]> {
     yield* batches(
-      await this.client.groupApi.listGroupUsers({ groupId, limit: 1000 }),
+      await (await this.client()).groupApi.listGroupUsers({ groupId, limit: 1000 }),
       (user) => ({ kind: "membership", groupId, userId: String(user.id) }),
       signal,
     );
@@ -138,7 +151,7 @@ export class OktaConnector implements PullConnector {
    * never ends, and yields null once caught up (§3.6), which is where this stops.
    */
   private async *logChanges(since: string, signal: AbortSignal): AsyncIterable<VendorRecord[]> {
-    const events = await this.client.systemLogApi.listLogEvents({ since, filter: LOG_FILTER, limit: 1000 });
+    const events = await (await this.client()).systemLogApi.listLogEvents({ since, filter: LOG_FILTER, limit: 1000 });
     let page: VendorRecord[] = [];
     for await (const event of events) {
       if (event === null) break;

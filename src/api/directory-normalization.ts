@@ -77,6 +77,7 @@ export const directoryNormalizationApi = resourceRouter()
     const override = await readJson(c, MappingOverride);
     const scope = await requireDirectoryScope(c.var.deps.db, c.var.access, c.req.param("id")!);
     const outcome: MappingOutcome = await setAttributeMapping(writerOf(c.var.deps), scope, override);
+    c.var.log.info({ directoryId: scope.directoryId, ...outcome }, "attribute mapping applied");
     const { mappings } = await load(c.var.deps, c.var.access, scope.directoryId);
     return c.json({ ...attributeMappingView(scope, mappings), renormalized: outcome });
   })
@@ -96,6 +97,7 @@ export const directoryNormalizationApi = resourceRouter()
     const scope = await requireDirectoryScope(c.var.deps.db, c.var.access, c.req.param("id")!);
     const empty = body.rules.length === 0 && body.default_role === null;
     const outcome = await setRoleMapping(writerOf(c.var.deps), scope, empty ? null : body);
+    c.var.log.info({ directoryId: scope.directoryId, rules: body.rules.length, ...outcome }, "role mapping applied");
     const { mappings } = await load(c.var.deps, c.var.access, scope.directoryId);
     return c.json({ ...(await roleMappingView(c.var.deps, scope, mappings)), recomputed: outcome });
   })

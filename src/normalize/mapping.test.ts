@@ -34,6 +34,8 @@ describe("readSourcePath", () => {
     ["customSchemas.Hr.flags", [["x", "y"]]],
     ['emails[type eq "fax"].value', []],
     ["nothing.here", []],
+    ["constructor", []],
+    ["__proto__", []],
   ])("%s", (path, values) => {
     expect(readSourcePath(scimUser, path)).toEqual(values);
   });

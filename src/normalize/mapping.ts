@@ -153,7 +153,8 @@ type Json = Record<string, unknown>;
 export function normalizeUserRecord(mapping: UserMapping, raw: Json, idpId: string): CanonicalUserInput {
   const text = (field: MappedField) => {
     const value = mapping.fields[field] ? readField(raw, mapping.fields[field]!) : null;
-    return typeof value === "string" ? value : value === null ? null : String(value);
+    // Canonical fields are text: a json or boolean kind mapped onto one yields no value.
+    return typeof value === "string" ? value : null;
   };
   const email = text("email");
   const custom: Json = {};

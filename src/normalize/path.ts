@@ -3,7 +3,7 @@
 // extended to any depth (`customSchemas.Hr.costCenter`, `organizations[primary eq true].title`).
 // Value filters are parsed and evaluated by the SCIM filter grammar (scim/filter-parser, filter-match),
 // so a path means the same thing here as in a SCIM filter or PATCH. Pure, no I/O.
-import { getIgnoringCase, matchesFilter } from "../scim/filter-match.js";
+import { matchesFilter } from "../scim/filter-match.js";
 import { parseScimFilter, type Filter } from "../scim/filter-parser.js";
 
 /** One step of a path: an attribute name, optionally narrowed by a value filter over its elements. */
@@ -91,6 +91,16 @@ function compiled(path: string): SourcePath | null {
     cache.set(path, parsed);
   }
   return parsed;
+}
+
+/** An own property, matched in any case (never one inherited from Object.prototype, such as "constructor"). */
+function getIgnoringCase(object: unknown, key: string): unknown {
+  if (!object || typeof object !== "object" || Array.isArray(object)) return undefined;
+  const record = object as Record<string, unknown>;
+  if (Object.hasOwn(record, key)) return record[key];
+  const lower = key.toLowerCase();
+  for (const k of Object.keys(record)) if (k.toLowerCase() === lower) return record[k];
+  return undefined;
 }
 
 const isCoreUri = (uri: string) => /^urn:ietf:params:scim:schemas:core:2\.0:/i.test(uri);

@@ -213,6 +213,12 @@ const cases: Case[] = [
     payload: { schemas: [CORE], userName: "mwhite", externalId: "uid=mwhite,ou=people", name: { givenName: "Maya", familyName: "White" }, emails: [{ value: "maya.white@example.com", type: "work" }], active: true },
     expected: { username: "mwhite", email: "maya.white@example.com", emails: [{ value: "maya.white@example.com", type: "work", primary: false }] },
   },
+  {
+    provider: "generic SCIM (padded address, no primary flag)",
+    type: "generic scim v2.0",
+    payload: { userName: "pat", emails: [{ value: " pat@example.com ", type: "work" }] },
+    expected: { email: "pat@example.com", emails: [{ value: "pat@example.com", type: "work", primary: false }] },
+  },
   { provider: "generic SCIM (RFC 7643 §8.2/8.3)", type: "generic scim v2.0", payload: rfcUser, expected: rfcExpected },
   { provider: "PingFederate SCIM (RFC 7643 user)", type: "pingfederate scim v2.0", payload: rfcUser, expected: rfcExpected },
   {

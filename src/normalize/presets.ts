@@ -21,7 +21,13 @@ const SCIM_USER: UserMapping = {
     name: from("displayName", "name.formatted"),
     // The primary address, else the first; IdPs with a minimal profile send none, and their userName
     // is then usually the address (it counts only when it is one).
-    email: { sources: [{ path: "emails[primary eq true].value" }, { path: "emails.value" }, { path: "userName", transforms: [{ type: "email" }] }] },
+    email: {
+      sources: [
+        { path: "emails[primary eq true].value", transforms: [{ type: "trim" }] },
+        { path: "emails.value", transforms: [{ type: "trim" }] },
+        { path: "userName", transforms: [{ type: "trim" }, { type: "email" }] },
+      ],
+    },
     username: required(from("userName")),
     job_title: from("title"),
   },
@@ -52,7 +58,7 @@ const ENTRA_SCIM_USER: UserMapping = {
   ...SCIM_USER,
   fields: {
     ...SCIM_USER.fields,
-    email: { sources: [{ path: 'emails[type eq "work"].value' }, ...SCIM_USER.fields.email!.sources] },
+    email: { sources: [{ path: 'emails[type eq "work"].value', transforms: [{ type: "trim" }] }, ...SCIM_USER.fields.email!.sources] },
   },
 };
 

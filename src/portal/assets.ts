@@ -24,6 +24,7 @@ button.link{background:none;border:0;padding:0;font:inherit;color:var(--accent-i
 form.inline{display:inline}
 .stack{display:flex;flex-direction:column;gap:.75rem;max-width:40rem}
 .stack>label{font-weight:600}
+.card.stack>p,.card.stack>h3,.card.stack>ul{margin:0}
 fieldset{border:1px solid #dde1e6;border-radius:8px;padding:1rem;background:#fff}
 legend{font-weight:600;padding:0 .25rem}
 .choice{display:flex;gap:.75rem;align-items:flex-start;padding:.5rem;border-radius:6px}
@@ -109,6 +110,15 @@ if (status) {
       const activity = await response.json();
       status.textContent = activity.status_text;
       status.className = activity.connected ? "status ok" : "status waiting";
+      const state = document.getElementById("directory-state");
+      if (state) {
+        state.className = "badge badge-" + activity.state;
+        state.textContent = activity.state_label;
+      }
+      const users = document.getElementById("count-users");
+      if (users) users.textContent = activity.counts.users + " (" + activity.counts.active_users + " active)";
+      const groups = document.getElementById("count-groups");
+      if (groups) groups.textContent = String(activity.counts.groups);
       // A sync just ended: reload to show its users, unless the admin is typing in a form.
       if (busy && !activity.busy && !document.activeElement?.closest("form")) return location.reload();
       busy = activity.busy;

@@ -26,13 +26,22 @@ export function explainScimRequest(request: ScimRequestRecord, idp: string): Act
     kind: "scim_request",
     id: request.id,
     at: request.created_at,
-    what: `${request.method} ${request.path}`,
+    what: `${request.method} ${readable(request.path)}`,
     result: ok ? "OK" : `Failed (${request.status})`,
     ok,
     pending: false,
     explanation: explain(request.status, request.method, idp),
     detail: request.error,
   };
+}
+
+/** The logged path with its query decoded (filters read as the IdP wrote them); as is when malformed. */
+function readable(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 const RUN_RESULT: Record<SyncRun["status"], string> = {

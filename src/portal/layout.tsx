@@ -3,6 +3,13 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { Branding } from "./branding.js";
+import type { PortalSession } from "./sessions.js";
+
+/** What every signed-in page renders with: the operator's branding and the admin's session. */
+export interface PageContext {
+  branding: Branding;
+  session: PortalSession;
+}
 
 export interface FrameProps {
   title: string;
@@ -59,16 +66,21 @@ export function Frame({ title, branding, returnUrl, csrfToken, children }: Frame
   );
 }
 
-/** A labelled state badge; the words carry the meaning, the colour only repeats it. */
-export function StateBadge({ state }: { state: string }) {
-  const words: Record<string, string> = {
-    linked: "Connected",
-    unlinked: "Not connected yet",
-    validating: "Ready to activate",
-    invalid_credentials: "Credentials refused",
-    deleting: "Being deleted",
-    active: "Active",
-    inactive: "Deactivated",
-  };
-  return <span class={`badge badge-${state}`}>{words[state] ?? state}</span>;
+/** What each state is called on the pages; the words carry the meaning, the colour only repeats it. */
+export const STATE_WORDS: Record<string, string> = {
+  linked: "Connected",
+  unlinked: "Not connected yet",
+  validating: "Ready to activate",
+  invalid_credentials: "Credentials refused",
+  deleting: "Being deleted",
+  active: "Active",
+  inactive: "Deactivated",
+};
+
+export function StateBadge({ state, id }: { state: string; id?: string }) {
+  return (
+    <span class={`badge badge-${state}`} id={id}>
+      {STATE_WORDS[state] ?? state}
+    </span>
+  );
 }

@@ -1,14 +1,8 @@
 // The attribute-mapping and role-mapping editors: forms over the directory's mapping, each with a
 // preview of a few users (what would change) before saving. Plain rendering; no database access.
 import type { Directory, DirectoryGroup, DirectoryUser } from "../model/index.js";
-import type { Branding } from "./branding.js";
-import { Frame } from "./layout.js";
-import type { PortalSession } from "./sessions.js";
+import { Frame, type PageContext } from "./layout.js";
 
-interface PageContext {
-  branding: Branding;
-  session: PortalSession;
-}
 
 /** One row of the attribute editor: a canonical field or custom attribute and its source paths. */
 export interface MappingRow {

@@ -5,15 +5,9 @@ import type { Branding } from "./branding.js";
 import type { Activity } from "./activity.js";
 import { IDP_CHOICES, idpChoice } from "./idps.js";
 import { SCIM_INSTRUCTIONS } from "./instructions.js";
-import { Frame, StateBadge } from "./layout.js";
+import { Frame, StateBadge, type PageContext } from "./layout.js";
 import { LiveLog } from "./live-log.js";
 import { PullSections, type PullView } from "./pull-pages.js";
-import type { PortalSession } from "./sessions.js";
-
-interface PageContext {
-  branding: Branding;
-  session: PortalSession;
-}
 
 const frame = (ctx: PageContext) => ({ branding: ctx.branding, returnUrl: ctx.session.returnUrl, csrfToken: ctx.session.csrfToken });
 
@@ -119,14 +113,14 @@ export function DirectoryPage({ ctx, data }: { ctx: PageContext; data: Directory
         <dd>{idpChoice(directory.type)?.label ?? directory.type}</dd>
         <dt>State</dt>
         <dd>
-          <StateBadge state={directory.state} />
+          <StateBadge state={directory.state} id="directory-state" />
         </dd>
         <dt>Users</dt>
-        <dd>
+        <dd id="count-users">
           {counts.users} ({counts.active_users} active)
         </dd>
         <dt>Groups</dt>
-        <dd>{counts.groups}</dd>
+        <dd id="count-groups">{counts.groups}</dd>
       </dl>
 
       {data.scim ? <ScimSection ctx={ctx} directory={directory} scim={data.scim} /> : null}

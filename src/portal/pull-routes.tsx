@@ -18,7 +18,8 @@ import { renderDirectoryPage } from "./directory-view.js";
 import { accessOf, actor, type PortalEnv } from "./env.js";
 import { explainSyncFailure } from "./explain.js";
 import { fieldName, PULL_INSTRUCTIONS, readCredentialsForm, type PullField } from "./pull-instructions.js";
-import { SyncRunPage, type CredentialsFormState, type QualityFinding } from "./pull-pages.js";
+import type { CredentialsFormState } from "./pull-pages.js";
+import { SyncRunPage, type QualityFinding } from "./sync-run-page.js";
 
 const SAMPLE_USERS = 5;
 
@@ -67,6 +68,7 @@ export function registerPullRoutes(app: Hono<PortalEnv>, deps: Deps): void {
   // Test connection: a dry run of a full sync. Nothing is written and no event is emitted.
   app.post("/directories/:id/test", async (c) => {
     const directory = await pullDirectory(c);
+    if (!(await pullStatus(deps, directory.id))?.has_credentials) throw new GatewayError("conflict", "Enter and save the credentials first.");
     const run = await scheduler().syncNow(scopeOf(directory), directory.type, { full: true, dryRun: true });
     await audit(c, "directory.connection.tested", directory, { sync_run_id: run.id, status: run.status });
     return c.redirect(`/portal/directories/${directory.id}/sync_runs/${run.id}`, 303);

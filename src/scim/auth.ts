@@ -38,6 +38,11 @@ export async function checkScimToken(
   // Looked up by the hash of what was presented: timing can tell nothing about the stored hash.
   const cached = cache.get(directoryId, presented);
   if (cached) return { directory: cached, authenticated: true };
+  // Concurrent requests with the same token share one check (they all miss when an entry expires).
+  return cache.checkOnce(directoryId, presented, () => verifyToken(db, directoryId, presented));
+}
+
+async function verifyToken(db: Db, directoryId: string, presented: string): Promise<{ directory: ScimPrincipal | null; authenticated: boolean }> {
   const [row] = await db
     .select({ organizationId: directories.organizationId, state: directories.state, tokenHash: scimTokens.tokenHash })
     .from(scimTokens)
@@ -47,7 +52,6 @@ export async function checkScimToken(
   // Compare digests in constant time, so response timing says nothing about the stored hash.
   const authenticated = timingSafeEqual(Buffer.from(presented), Buffer.from(row.tokenHash));
   const directory = { scope: { organizationId: row.organizationId, directoryId }, state: row.state };
-  if (authenticated) cache.set(directoryId, presented, directory);
   return { directory, authenticated };
 }
 

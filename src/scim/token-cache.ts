@@ -17,6 +17,12 @@ export interface ScimPrincipal {
   state: string;
 }
 
+/** What a token check found: the directory (when it has a SCIM token) and whether the token matched. */
+export interface CheckResult {
+  directory: ScimPrincipal | null;
+  authenticated: boolean;
+}
+
 interface Entry {
   principal: ScimPrincipal;
   tokenHash: string;
@@ -25,6 +31,9 @@ interface Entry {
 
 export class ScimTokenCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly checking = new Map<string, Promise<CheckResult>>();
+  /** Bumped by forget(), so a check that started before a rotation is not cached after it. */
+  private readonly generations = new Map<string, number>();
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
@@ -53,6 +62,35 @@ export class ScimTokenCache {
   /** Forgets the directory: its next request is checked against the database. */
   forget(directoryId: string): void {
     this.entries.delete(directoryId);
+    // A check already running may have read the old token: its result must not be cached.
+    this.generations.set(directoryId, (this.generations.get(directoryId) ?? 0) + 1);
+    for (const key of this.checking.keys()) if (key.startsWith(`${directoryId} `)) this.checking.delete(key);
+  }
+
+  /**
+   * Runs `check` for (directory, token hash), sharing it with concurrent callers presenting the same
+   * token (they all miss at once when an entry expires), and caches a successful result unless the
+   * directory was forgotten while the check ran.
+   */
+  checkOnce(directoryId: string, tokenHash: string, check: () => Promise<CheckResult>): Promise<CheckResult> {
+    const key = `${directoryId} ${tokenHash}`;
+    let running = this.checking.get(key);
+    if (!running) {
+      const generation = this.generations.get(directoryId) ?? 0;
+      const started: Promise<CheckResult> = check()
+        .then((result) => {
+          if (result.authenticated && result.directory && (this.generations.get(directoryId) ?? 0) === generation) {
+            this.set(directoryId, tokenHash, result.directory);
+          }
+          return result;
+        })
+        .finally(() => {
+          if (this.checking.get(key) === started) this.checking.delete(key);
+        });
+      running = started;
+      this.checking.set(key, running);
+    }
+    return running;
   }
 }
 

@@ -2,15 +2,15 @@
 // applied to every stored user through reconcile, page by page (bounded memory, short transactions).
 // Re-normalization reads raw_attributes, so a mapping change needs no resync; reconcile's diff emits
 // dsync.user.updated only for users whose canonical values changed.
+import { isDeepStrictEqual } from "node:util";
 import { and, asc, eq, gt, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { directories, directoryGroups, directoryUsers } from "../db/schema.js";
 import { GatewayError } from "../errors.js";
+import { CanonicalUser } from "../model/index.js";
 import { normalizeUserRecord, userMappingFor, type MappingOverride, type RoleMapping } from "../normalize/index.js";
 import type { DirectoryWrite } from "./directory-write.js";
 import { resolveManagerRefs } from "./manager-refs.js";
-import { isDeepStrictEqual } from "node:util";
-import { CanonicalUser } from "../model/index.js";
 import { upsertUsers } from "./reconcile.js";
 import { toCanonicalUser } from "./render.js";
 import { recomputeRolesPage } from "./roles.js";
@@ -51,7 +51,7 @@ export async function renormalizeUsers(writer: WriteRunner, scope: DirectoryScop
 
 async function renormalizePage(w: DirectoryWrite, after: string | null, limit: number): Promise<{ last: string | null; users: number; updated: number }> {
   const rows = await w.tx
-    .select({ id: directoryUsers.id, idpId: directoryUsers.idpId, raw: directoryUsers.rawAttributes })
+    .select()
     .from(directoryUsers)
     .where(and(eq(directoryUsers.directoryId, w.scope.directoryId), after ? gt(directoryUsers.id, after) : undefined))
     .orderBy(asc(directoryUsers.id))
@@ -59,8 +59,9 @@ async function renormalizePage(w: DirectoryWrite, after: string | null, limit: n
   if (rows.length === 0) return { last: null, users: 0, updated: 0 };
   const mapping = userMappingFor(w.directory);
   // As on every write: an Entra SCIM manager reference names our id, stored as the manager's idp_id.
-  const users = await resolveManagerRefs(w.tx, w.scope, rows.map((r) => normalizeUserRecord(mapping, r.raw, r.idpId)));
-  const results = await upsertUsers(w, users);
+  const users = await resolveManagerRefs(w.tx, w.scope, rows.map((r) => normalizeUserRecord(mapping, r.rawAttributes, r.idpId)));
+  // The rows were read under this transaction's lock: upsertUsers need not read them again.
+  const results = await upsertUsers(w, users, { existing: rows });
   return { last: rows.at(-1)!.id, users: rows.length, updated: results.filter((r) => r.change === "updated").length };
 }
 

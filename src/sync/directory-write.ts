@@ -9,6 +9,9 @@ import { BULK_CHUNK } from "./bulk.js";
 import type { DirectoryRow } from "./render.js";
 import type { DirectoryScope } from "./scope.js";
 
+/** Events in one insert from which it is worth choosing lz4 for the transaction. */
+const LZ4_FROM_EVENTS = 100;
+
 interface PendingEvent {
   id: string;
   event: EventType;
@@ -40,6 +43,7 @@ export class DirectoryWrite {
   /** Chunk inserts started but not yet awaited, and the first one's failure. */
   private inflight: Promise<unknown>[] = [];
   private failure: unknown = null;
+  private compressionChosen = false;
 
   private constructor(
     readonly tx: Tx,
@@ -56,11 +60,14 @@ export class DirectoryWrite {
    * one directory, transaction ids then follow commit order, which the event feed relies on.
    */
   static async begin(tx: Tx, scope: DirectoryScope, now: Date, options: DirectoryWriteOptions = {}): Promise<DirectoryWrite> {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${scope.directoryId}, 0))`);
-    const [directory] = await tx
+    // Sent together (one round trip on postgres.js): the server runs the select once the lock is
+    // granted, with a fresh READ COMMITTED snapshot, so it reads the current event_seq.
+    const lock = tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${scope.directoryId}, 0))`);
+    const select = tx
       .select()
       .from(directories)
       .where(and(eq(directories.id, scope.directoryId), eq(directories.organizationId, scope.organizationId)));
+    const [, [directory]] = await Promise.all([lock, select]);
     if (!directory) throw new GatewayError("not_found", `directory not found: ${scope.directoryId}`);
     return new DirectoryWrite(tx, scope, now, directory, directory.eventSeq, options);
   }
@@ -121,9 +128,12 @@ export class DirectoryWrite {
     await Promise.all(this.inflight);
     this.inflight = [];
     if (this.failure) throw this.failure;
-    if (rest.length > 0) await this.insertChunk(rest);
-    if (this.sent.length === 0) return [];
-    await this.tx.update(directories).set({ eventSeq: this.seq }).where(eq(directories.id, this.scope.directoryId));
+    if (this.sent.length + rest.length === 0) return [];
+    // The last chunk and the sequence's high-water mark go together (one round trip on postgres.js).
+    await Promise.all([
+      rest.length > 0 ? this.insertChunk(rest) : null,
+      this.tx.update(directories).set({ eventSeq: this.seq }).where(eq(directories.id, this.scope.directoryId)),
+    ]);
     return this.sent.splice(0);
   }
 
@@ -135,12 +145,22 @@ export class DirectoryWrite {
    */
   private async insertChunk(chunk: PendingEvent[]): Promise<void> {
     for (const e of chunk) this.sent.push({ id: e.id, event: e.event, directory_seq: e.seq });
+    let compression: Promise<unknown> | null = null;
+    if (chunk.length >= LZ4_FROM_EVENTS && !this.compressionChosen) {
+      // Membership events carry kilobytes each: lz4 compresses them several times faster than the
+      // default pglz, where the server has it (transaction-local; PGlite has not). Sent with the insert.
+      this.compressionChosen = true;
+      compression = this.tx.execute(sql`
+        select set_config('default_toast_compression', 'lz4', true)
+        where exists (select 1 from pg_settings where name = 'default_toast_compression' and 'lz4' = any(enumvals))`);
+    }
     const json = `[${chunk
       .map((e) => `{"id":"${e.id}","seq":${e.seq},"event":"${e.event}","data":${typeof e.data === "string" ? e.data : JSON.stringify(e.data)}}`)
       .join(",")}]`;
-    await this.tx.execute(sql`
+    const insert = this.tx.execute(sql`
       insert into ${events} (id, organization_id, directory_id, directory_seq, event, data, created_at)
       select x.id, ${this.scope.organizationId}, ${this.scope.directoryId}, x.seq, x.event, x.data, ${this.now.toISOString()}::timestamptz
       from jsonb_to_recordset(${json}::jsonb) as x(id text, seq bigint, event text, data jsonb)`);
+    await Promise.all([compression, insert]);
   }
 }

@@ -5,12 +5,12 @@ import type { CanonicalGroupInput, CanonicalUserInput, DirectoryState } from "..
 import * as ops from "./reconcile.js";
 import { SnapshotRun, type MembershipEdge, type SnapshotCounts } from "./snapshot.js";
 import type { DirectoryScope } from "./scope.js";
-import { DirectoryWriter, type BatchedWrite, type Clock, type WriteOp } from "./write-queue.js";
+import { DirectoryWriter, type BatchedWrite, type Clock, type WriteOp, type WriterOptions } from "./write-queue.js";
 
 export type { DirectoryScope, Access } from "./scope.js";
 export { OPERATOR } from "./scope.js";
 export type { Ref, Change, UserResult, GroupResult, MembershipResult } from "./reconcile.js";
-export type { BatchedWrite, Clock, WriteOp } from "./write-queue.js";
+export type { BatchedWrite, Clock, WriteOp, WriterOptions } from "./write-queue.js";
 export type { DirectoryWrite, EmittedEvent } from "./directory-write.js";
 export { ops };
 export { SnapshotRun, type MembershipEdge, type SnapshotCounts };
@@ -29,8 +29,8 @@ export class Reconciler {
   private readonly writer: DirectoryWriter;
   private readonly deletionListeners = new Set<(scope: DirectoryScope) => void>();
 
-  constructor(db: Db, clock: Clock) {
-    this.writer = new DirectoryWriter(db, clock);
+  constructor(db: Db, clock: Clock, options: WriterOptions = {}) {
+    this.writer = new DirectoryWriter(db, clock, options);
   }
 
   /** Runs several reconcile operations as one unit of work (one transaction, one lock). */

@@ -1,9 +1,10 @@
 // Reads the SCIM server needs, inside or outside a write (pass w.tx to read under the directory
 // lock): users by userName or externalId, stored rows by id, group members and user groups.
 // Every query is scoped by one directory, so another directory's ids read as "not found".
-import { and, asc, eq, inArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { directoryGroups, directoryUsers, groupMemberships } from "../db/schema.js";
+import { anyText } from "./bulk.js";
 import type { GroupRow, UserRow } from "./render.js";
 import type { DirectoryScope } from "./scope.js";
 
@@ -28,19 +29,24 @@ export async function findUserIdByUserName(db: Db, scope: DirectoryScope, userNa
 /** userNames (lower-cased) and idp_ids among the given ones that users of the directory already hold; one query. */
 export async function findTakenUserKeys(db: Db, scope: DirectoryScope, userNames: string[], idpIds: string[]): Promise<{ userNames: Set<string>; idpIds: Set<string> }> {
   if (userNames.length === 0 && idpIds.length === 0) return { userNames: new Set(), idpIds: new Set() };
-  // lower() on both sides, in Postgres, so the comparison is the one the expression index was built with.
-  const byName = userNames.length
-    ? sql`lower(${directoryUsers.username}) in (${sql.join(userNames.map((n) => sql`lower(${n})`), sql`, `)})`
-    : sql`false`;
+  // The same statement text whatever the batch size (the lists travel as JSON), so it is prepared once.
   const rows = await db
     .select({ username: directoryUsers.username, idpId: directoryUsers.idpId })
     .from(directoryUsers)
-    .where(and(eq(directoryUsers.directoryId, scope.directoryId), idpIds.length ? or(byName, inArray(directoryUsers.idpId, idpIds)) : byName));
+    .where(and(eq(directoryUsers.directoryId, scope.directoryId), or(userNameIn(userNames), eq(directoryUsers.idpId, anyText(idpIds)))));
   const wantedIdps = new Set(idpIds);
   return {
     userNames: new Set(rows.flatMap((r) => (r.username === null ? [] : [r.username.toLowerCase()]))),
     idpIds: new Set(rows.flatMap((r) => (wantedIdps.has(r.idpId) ? [r.idpId] : []))),
   };
+}
+
+/**
+ * `lower(username) = any(...)` of the given names, lower-cased by Postgres: the comparison the
+ * expression index directory_users_username_idx was built for, with one parameter however many.
+ */
+export function userNameIn(userNames: readonly string[]): SQL {
+  return sql`lower(${directoryUsers.username}) = any(array(select lower(n) from json_array_elements_text(${JSON.stringify(userNames)}::json) as n))`;
 }
 
 export async function groupIdpIdExists(db: Db, scope: DirectoryScope, idpId: string): Promise<boolean> {

@@ -28,8 +28,8 @@ export async function writeMemberships(
   changes: MemberChange[],
   mark: string | null,
 ): Promise<(MembershipResult | null)[]> {
-  const groups = await resolveGroups(w, changes.map((c) => c.group));
-  const users = await resolveUsers(w, changes.flatMap((c) => c.users));
+  // Both reads sent at once (one round trip on postgres.js).
+  const [groups, users] = await Promise.all([resolveGroups(w, changes.map((c) => c.group)), resolveUsers(w, changes.flatMap((c) => c.users))]);
   const pairs: Pair[] = [];
   const seen = new Set<string>();
   const results = changes.map((change, index): MembershipResult | null => {

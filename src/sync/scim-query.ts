@@ -6,7 +6,7 @@ import type { Db } from "../db/client.js";
 import { directoryGroups, directoryUsers, groupMemberships } from "../db/schema.js";
 import { GatewayError } from "../errors.js";
 import type { AttrPath, CompValue, Filter } from "../scim/filter-parser.js";
-import type { MemberRef } from "./lookup.js";
+import { userNameIn, type MemberRef } from "./lookup.js";
 import type { GroupRow, UserRow } from "./render.js";
 import type { DirectoryScope } from "./scope.js";
 
@@ -78,9 +78,8 @@ export async function getScimUser(db: Db, scope: DirectoryScope, id: string): Pr
  */
 export async function findScimUsersByUserNames(db: Db, scope: DirectoryScope, userNames: string[], withGroups: boolean): Promise<(ScimUserRow & { key: string })[]> {
   if (userNames.length === 0) return [];
-  // lower() on both sides, in Postgres, as the expression index directory_users_username_idx was built.
   const rows = await selectScimUsers(db, scope, withGroups, sql<string | null>`lower(${directoryUsers.username})`)
-    .where(and(eq(directoryUsers.directoryId, scope.directoryId), sql`lower(${directoryUsers.username}) in (${sql.join(userNames.map((n) => sql`lower(${n})`), sql`, `)})`))
+    .where(and(eq(directoryUsers.directoryId, scope.directoryId), userNameIn(userNames)))
     .orderBy(asc(directoryUsers.id));
   return rows.map((row) => ({ ...withGroupRefs(row), key: row.key ?? "" }));
 }

@@ -37,6 +37,24 @@ interface Job {
 interface Queue {
   scope: DirectoryScope;
   jobs: Job[];
+  /** How many jobs the previous transaction carried: the concurrency this directory is seeing. */
+  lastBatch: number;
+  /** Called when a job arrives while the drain waits for more. */
+  arrived: (() => void) | null;
+  draining: boolean;
+}
+
+/** How the writer groups waiting writes. */
+export interface WriterOptions {
+  /** Most jobs in one transaction. */
+  maxBatch?: number;
+  /**
+   * Longest wait, in ms, for more jobs before a transaction starts, when fewer are waiting than the
+   * previous one carried (several clients are writing, and the ones just answered are about to send
+   * their next write). 0 never waits: on PGlite, whose queries resolve without I/O, a timer could be
+   * held back by a busy reader.
+   */
+  gatherMs?: number;
 }
 
 /** What one job's run produced: a value, or an Error that answers it alone. */
@@ -45,11 +63,18 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 export class DirectoryWriter {
   private readonly queues = new Map<string, Queue>();
 
+  private readonly maxBatch: number;
+  private readonly gatherMs: number;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly maxBatch = 64,
-  ) {}
+    options: WriterOptions | number = {},
+  ) {
+    const { maxBatch = 64, gatherMs = 0 } = typeof options === "number" ? { maxBatch: options } : options;
+    this.maxBatch = maxBatch;
+    this.gatherMs = gatherMs;
+  }
 
   /** Runs `op` in a transaction that holds the directory's lock; resolves after commit. */
   run<T>(scope: DirectoryScope, op: WriteOp<T>): Promise<T> {
@@ -66,20 +91,50 @@ export class DirectoryWriter {
       const key = `${scope.organizationId}/${scope.directoryId}`;
       let queue = this.queues.get(key);
       if (!queue) {
-        queue = { scope, jobs: [] };
+        queue = { scope, jobs: [], lastBatch: 0, arrived: null, draining: false };
         this.queues.set(key, queue);
+      }
+      if (!queue.draining) {
+        queue.draining = true;
         // Started after the current synchronous code, so callers arriving together share the first
         // batch. A microtask, not setImmediate: PGlite answers without I/O, so a busy reader could
         // otherwise keep the macrotask queue from ever running the drain.
         queueMicrotask(() => void this.drain(key, queue!));
       }
       queue.jobs.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      queue.arrived?.();
     });
   }
 
   private async drain(key: string, queue: Queue): Promise<void> {
-    while (queue.jobs.length > 0) await this.commit(queue.scope, queue.jobs.splice(0, this.maxBatch));
-    this.queues.delete(key);
+    while (queue.jobs.length > 0) {
+      if (this.gatherMs > 0 && queue.jobs.length < Math.min(queue.lastBatch, this.maxBatch)) await this.gather(queue);
+      const batch = queue.jobs.splice(0, this.maxBatch);
+      queue.lastBatch = batch.length;
+      await this.commit(queue.scope, batch);
+    }
+    queue.draining = false;
+    // A directory written by one caller at a time has nothing worth remembering.
+    if (queue.lastBatch <= 1) this.queues.delete(key);
+  }
+
+  /**
+   * Waits until as many jobs wait as the previous transaction carried, or gatherMs. Without it,
+   * clients answered by one commit miss the next transaction by a moment and the batches of a
+   * directory alternate between one job and all the others: twice the transactions for the same work.
+   */
+  private gather(queue: Queue): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        queue.arrived = null;
+        resolve();
+      };
+      const timer = setTimeout(done, this.gatherMs);
+      queue.arrived = () => {
+        if (queue.jobs.length >= Math.min(queue.lastBatch, this.maxBatch)) done();
+      };
+    });
   }
 
   private async commit(scope: DirectoryScope, batch: Job[]): Promise<void> {

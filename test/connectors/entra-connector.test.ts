@@ -138,8 +138,29 @@ describe("Entra connector against the Graph emulator", () => {
     expect(managerOf(next.records, worker!)).toEqual({ id: boss });
     expect(managerOf(next.records, deputy!)).toEqual({ id: worker });
     expect(managerOf(next.records, loner!)).toBeNull();
+    // Read in one JSON batch, only for the user whose delta entry did not carry the link.
     const reads = emulator.requests.filter((r) => /\/users\/[^/]+\/manager/.test(r.url)).map((r) => r.url);
     expect(reads).toEqual([`/v1.0/users/${worker}/manager?$select=id`]);
+    expect(emulator.requests.filter((r) => r.method === "POST" && r.url === "/v1.0/$batch")).toHaveLength(1);
+  });
+
+  it("reads managers 20 to a $batch and retries a throttled sub-request after its Retry-After", async () => {
+    const boss = emulator.tenant.newUser({}, false).id;
+    const staff = Array.from({ length: 25 }, () => emulator.tenant.newUser({}, false).id);
+    for (const id of staff.slice(0, 20)) emulator.tenant.setManager(id, boss, false);
+    const sleeps: number[] = [];
+    const c = connector({ sleeps });
+    const { cursor } = await drain(c.snapshot(signal()));
+    for (const id of staff) emulator.tenant.updateUser(id, { jobTitle: "Renamed" });
+    emulator.throttle(1, { status: 429, retryAfter: 2, path: "/manager" });
+    const { records } = await drain(c.changes(cursor!, signal()));
+    const managers = new Map(records.flatMap((r) => (r.kind === "user" ? [[r.id, r.raw.manager]] : [])));
+    for (const id of staff.slice(0, 20)) expect(managers.get(id)).toEqual({ id: boss });
+    for (const id of staff.slice(20)) expect(managers.get(id)).toBeNull();
+    const batches = emulator.requests.filter((r) => r.method === "POST" && r.url === "/v1.0/$batch");
+    // 25 users over pages of 7: four pages, four batches, plus the one sent again after the 429.
+    expect(batches).toHaveLength(5);
+    expect(sleeps).toEqual([2000]);
   });
 
   it("turns 410 Gone and an expired delta token into CursorExpiredError", async () => {

@@ -5,6 +5,7 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphEmulator } from "../emulators/graph/index.js";
 import { createHarness, type Harness } from "../harness.js";
+import { postSync } from "../support/sync-run.js";
 
 const SHOTS = "docs/screenshots";
 const CHROMIUM = "/usr/bin/chromium";
@@ -90,6 +91,9 @@ describe.runIf(runBrowser)("portal in Chromium", () => {
     expect(await page.locator("#sync-status").textContent()).toContain("Connected");
     await expect.poll(() => page.locator("#activity tbody tr").count(), { timeout: 15_000 }).toBe(3);
     expect(await page.locator("#activity tbody").textContent()).toContain("POST /Users");
+    // The facts above the log follow too.
+    await expect.poll(() => page.locator("#count-users").textContent(), { timeout: 15_000 }).toBe("2 (2 active)");
+    expect(await page.locator("#directory-state").textContent()).toBe("Connected");
     await page.screenshot({ path: `${SHOTS}/portal-live-log.png`, fullPage: true });
 
     // The token is not shown again on the directory page; the users are.
@@ -122,6 +126,8 @@ describe.runIf(runBrowser)("portal in Chromium", () => {
       const users = people.map(([givenName, surname, jobTitle, department]) =>
         emulator.tenant.newUser({ givenName, surname, displayName: `${givenName} ${surname}`, jobTitle, department, userPrincipalName: `${givenName!.toLowerCase()}@contoso.example`, mail: `${givenName!.toLowerCase()}@contoso.example` }, false),
       );
+      // Megan was given Alex's address by mistake: the test result's data-quality findings catch it.
+      emulator.tenant.updateUser(users[5]!.id, { mail: "alex@contoso.example" });
       emulator.tenant.newGroup({ displayName: "Marketing" }, [users[1]!.id, users[5]!.id], false);
       emulator.tenant.newGroup({ displayName: "Leadership" }, [users[2]!.id, users[4]!.id], false);
 
@@ -153,6 +159,7 @@ describe.runIf(runBrowser)("portal in Chromium", () => {
       expect(await page.locator("#users-created").textContent()).toBe("6");
       expect(await page.locator("#groups-created").textContent()).toBe("2");
       expect(await page.locator("#sample-users").textContent()).toContain("Adele Vance");
+      expect(await page.locator("#findings-heading + ul").textContent()).toContain("2 users have an e-mail address another user also has");
       await page.screenshot({ path: `${SHOTS}/portal-test-result.png`, fullPage: true });
       const directoryId = new URL(page.url()).pathname.split("/")[3]!;
       expect((await h.json("GET", `/directory_users?directory=${directoryId}`)).data).toEqual([]);
@@ -185,6 +192,16 @@ describe.runIf(runBrowser)("portal in Chromium", () => {
       await page.getByRole("button", { name: "Preview" }).click();
       expect(await page.locator("#preview").textContent()).toContain("Retail Manager");
       await page.screenshot({ path: `${SHOTS}/portal-attribute-mapping.png`, fullPage: true });
+
+      // Half the people vanish from Entra: the deletion guard holds the deletions for the admin.
+      for (const u of users.slice(0, 3)) emulator.tenant.hardDeleteUser(u.id);
+      await postSync(h, directoryId, "?full=true");
+      await page.goto(`${base}/portal/directories/${directoryId}`);
+      expect(await page.locator("#held-deletions").textContent()).toContain("found 3 of 6 users missing");
+      await page.locator("#held-deletions").screenshot({ path: `${SHOTS}/portal-deletion-guard.png` });
+      await page.getByRole("button", { name: "Reject: keep them" }).click();
+      expect(await page.locator("#held-deletions").count()).toBe(0);
+      expect((await h.json("GET", `/directory_users?directory=${directoryId}&limit=100`)).data).toHaveLength(6);
       expect(problems, problems.join("\n")).toEqual([]);
       await context.close();
     } finally {

@@ -7,6 +7,7 @@ import { GraphEmulator } from "../emulators/graph/index.js";
 import { OktaDirectory } from "../emulators/okta/directory.js";
 import { startOktaEmulator } from "../emulators/okta/server.js";
 import { createHarness, type Harness } from "../harness.js";
+import { postSync } from "../support/sync-run.js";
 import { signIn, type PortalClient } from "./session.js";
 
 let h: Harness;
@@ -75,6 +76,9 @@ describe("pull directory setup in the portal", () => {
     for (const text of ["User.Read.All", "GroupMember.Read.All", "Grant admin consent", "Directory (tenant) ID", "Client secret value", "Microsoft Graph endpoint"]) {
       expect(setup).toContain(text);
     }
+
+    // Nothing to test before credentials are saved.
+    expect((await portal.post(`/portal/directories/${id}/test`)).status).toBe(409);
 
     // Missing fields are named before anything is sent to Microsoft.
     const missing = await portal.post(`/portal/directories/${id}/credentials`, { ...entraForm(), "credentials.tenant_id": "" });
@@ -183,8 +187,7 @@ describe("pull directory setup in the portal", () => {
     const tested = await portal.post(`/portal/directories/${id}/test`);
     expect(tested.status, await tested.clone().text()).toBe(303);
     expect(await (await portal.get(tested.headers.get("location")!)).text()).toContain("more than the safety limit");
-    await h.json("POST", `/directories/${id}/sync?full=true`);
-    let [held] = await settledRuns(id);
+    let held = await postSync(h, id, "?full=true");
     expect(held.status).toBe("needs_confirmation");
     const page = await (await portal.get(`/portal/directories/${id}`)).text();
     expect(page).toContain("Deletions waiting for your decision");
@@ -200,8 +203,7 @@ describe("pull directory setup in the portal", () => {
     expect((await h.json("GET", `/directory_users?directory=${id}&limit=100`)).data).toHaveLength(10);
     expect(await (await portal.get(`/portal/directories/${id}`)).text()).not.toContain("Deletions waiting for your decision");
 
-    await h.json("POST", `/directories/${id}/sync?full=true`);
-    [held] = await settledRuns(id);
+    held = await postSync(h, id, "?full=true");
     expect((await portal.post(`/portal/directories/${id}/sync_runs/${held.id}/confirm`)).status).toBe(303);
     expect((await h.json("GET", `/directories/${id}/sync_runs/${held.id}`)).status).toBe("succeeded");
     expect((await h.json("GET", `/directory_users?directory=${id}&limit=100`)).data).toHaveLength(6);

@@ -6,7 +6,7 @@
 // read through the REST API.
 import { randomUUID } from "node:crypto";
 import { GraphEmulator } from "../emulators/graph/index.js";
-import { generateServiceAccount, startGoogleEmulator, type GoogleUserFields, type GoogleUserSeed } from "../emulators/google/index.js";
+import { generateServiceAccount, startGoogleEmulator, type GoogleUserSeed } from "../emulators/google/index.js";
 import { OktaDirectory } from "../emulators/okta/directory.js";
 import { startOktaEmulator } from "../emulators/okta/server.js";
 import type { Harness } from "../harness.js";
@@ -296,7 +296,7 @@ export const entraGraphDelta = entraGraphSource("Entra Graph (delta)", true);
 // ---------------------------------------------------------------- Google Workspace (pull)
 
 /** A person's Google user fields (p00 is the admin the service account acts for). */
-function googleUser(org: Organization, p: Person): GoogleUserFields {
+function googleUser(org: Organization, p: Person): GoogleUserSeed {
   return {
     primaryEmail: p.email,
     name: { givenName: p.givenName, familyName: p.familyName, ...(p.displayNameSet ? { displayName: p.displayName } : {}) },

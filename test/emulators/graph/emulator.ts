@@ -153,6 +153,7 @@ export class GraphEmulator {
       const expires = auth ? this.tokens.get(auth[1]!) : undefined;
       if (expires === undefined) return graphError(401, "InvalidAuthenticationToken", "Access token is empty or invalid.");
       if (expires <= this.now()) return graphError(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.");
+      if (c.req.method === "POST" && url.pathname === "/v1.0/$batch") return this.batch(await c.req.json().catch(() => null));
       if (c.req.method !== "GET") return graphError(405, "Request_BadRequest", "The emulator is read-only.");
       return this.dispatch(url);
     });
@@ -223,6 +224,31 @@ export class GraphEmulator {
       return this.groupMembers(second, query, true, fourth === "microsoft.graph.user");
     }
     return graphError(400, "Request_BadRequest", `Unsupported segment '${parts.join("/")}'.`);
+  }
+
+  /**
+   * JSON batching (POST /v1.0/$batch): up to 20 GETs, each answered on its own with its status,
+   * headers and body; injected throttling and failures apply to sub-requests by their path.
+   */
+  private async batch(body: unknown): Promise<Response> {
+    const requests = (body as { requests?: unknown } | null)?.requests;
+    if (!Array.isArray(requests) || requests.length === 0 || requests.length > 20) {
+      return graphError(400, "BadRequest", "Invalid batch payload format: between 1 and 20 requests are allowed.");
+    }
+    const responses = [];
+    for (const item of requests as { id?: unknown; method?: unknown; url?: unknown }[]) {
+      if (typeof item.id !== "string" || item.method !== "GET" || typeof item.url !== "string" || !item.url.startsWith("/")) {
+        return graphError(400, "BadRequest", "Each batch request needs an id, the GET method and a relative url.");
+      }
+      const url = new URL(`http://emulator/v1.0${item.url}`);
+      this.requests.push({ method: "GET", url: url.pathname + url.search, authorization: null, at: this.now() });
+      const res = this.takeInjection(url.pathname) ?? this.dispatch(url);
+      const headers: Record<string, string> = {};
+      const retryAfter = res.headers.get("retry-after");
+      if (retryAfter) headers["Retry-After"] = retryAfter;
+      responses.push({ id: item.id, status: res.status, headers, body: await res.json() });
+    }
+    return Response.json({ responses }, { headers: this.headers() });
   }
 
   // ------------------------------------------------------------------ plain lists
