@@ -19,10 +19,10 @@ export function createApp(deps: Deps): GatewayApp {
   app.use("*", async (c, next) => {
     const started = performance.now();
     c.set("deps", deps);
-    c.set("log", deps.log.child({ requestId: c.var.requestId }));
+    c.set("log", deps.log.child({ requestId: c.get("requestId") }));
     await next();
     const fields = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) };
-    if (c.req.path !== "/healthz") c.var.log.info(fields, "request");
+    if (c.req.path !== "/healthz") c.get("log").info(fields, "request");
   });
 
   app.get("/healthz", async (c) => {

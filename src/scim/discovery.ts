@@ -162,7 +162,9 @@ export function discoveryApp(baseUrlOf: (directoryId: string) => string, limits:
     .get("/ServiceProviderConfig", (c) =>
       scimJson(c, {
         schemas: ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-        documentationUri: "https://github.com/dsync-gateway/dsync#scim-20",
+        // Only what the handlers do: PATCH (RFC 7644 §3.5.2), filters with at most maxResults per page,
+        // weak ETags with If-Match / If-None-Match. No /Bulk endpoint, no sortBy (lists are in creation
+        // order), no password change (a password sent is dropped). No documentationUri: none is published.
         patch: { supported: true },
         bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
         filter: { supported: true, maxResults: limits.maxResults },

@@ -22,21 +22,21 @@ import { GROUP_SCHEMA, hasSchema, MAX_KEY_LENGTH, project, projects, renderScimR
 type C = Context<ScimEnv>;
 
 export function groupsApp(options: ScimOptions): Hono<ScimEnv> {
-  const location = (c: C, id: string) => `${options.baseUrlOf(c.var.scope.directoryId)}/Groups/${id}`;
+  const location = (c: C, id: string) => `${options.baseUrlOf(c.get("scope").directoryId)}/Groups/${id}`;
 
   /** Renders one group, loading its members only when the response will show them. */
   const respond = async (c: C, group: GroupRow | DirectoryGroup, status = 200) => {
     const projection = readProjection(c);
     const stored = storedGroup(group, null);
-    if (projects(projection, "members")) stored.refs = (await membersOfGroups(c.var.deps.db, c.var.scope, [stored.id])).get(stored.id) ?? [];
+    if (projects(projection, "members")) stored.refs = (await membersOfGroups(c.get("deps").db, c.get("scope"), [stored.id])).get(stored.id) ?? [];
     const resource = project(renderScimResource("Group", stored, location(c, stored.id)), projection);
     return scimJson(c, resource, status, { etag: versionOf(stored), ...(status === 201 ? { location: location(c, stored.id) } : {}) });
   };
 
   const list = async (c: C, query: ListQuery) => {
-    const { db } = c.var.deps;
-    const page = await listScimGroups(db, c.var.scope, query.filter, query);
-    const members = projects(query.projection, "members") ? await membersOfGroups(db, c.var.scope, page.rows.map((r) => r.id)) : null;
+    const { db } = c.get("deps");
+    const page = await listScimGroups(db, c.get("scope"), query.filter, query);
+    const members = projects(query.projection, "members") ? await membersOfGroups(db, c.get("scope"), page.rows.map((r) => r.id)) : null;
     const resources = page.rows.map((row) =>
       project(renderScimResource("Group", storedGroup(row, members?.get(row.id) ?? null), location(c, row.id)), query.projection),
     );
@@ -51,8 +51,8 @@ export function groupsApp(options: ScimOptions): Hono<ScimEnv> {
       const body = groupBody(received);
       const members = memberIdsOf(getIgnoringCase(received, "members"));
       const externalId = typeof body.externalId === "string" && body.externalId !== "" ? body.externalId : null;
-      const scope = c.var.scope;
-      const group = await c.var.deps.reconciler.write(scope, async (w) => {
+      const scope = c.get("scope");
+      const group = await c.get("deps").reconciler.write(scope, async (w) => {
         if (externalId && (await groupIdpIdExists(w.tx, scope, externalId))) {
           throw scimError("conflict", `a group with externalId ${JSON.stringify(externalId)} already exists`, "uniqueness");
         }
@@ -63,7 +63,7 @@ export function groupsApp(options: ScimOptions): Hono<ScimEnv> {
       return respond(c, group, 201);
     })
     .get("/:id", async (c) => {
-      const row = await getGroupRow(c.var.deps.db, c.var.scope, c.req.param("id"));
+      const row = await getGroupRow(c.get("deps").db, c.get("scope"), c.req.param("id"));
       if (!row) throw groupNotFound(c.req.param("id"));
       const etag = versionOf(storedGroup(row, null));
       if (c.req.header("if-none-match") === etag) return new Response(null, { status: 304, headers: { etag } });
@@ -82,7 +82,7 @@ export function groupsApp(options: ScimOptions): Hono<ScimEnv> {
       if (!split.ok) throw scimError("invalid_input", split.error.detail, split.error.scimType);
       const memberPatch = onlyAddsAndRemoves(c, c.req.param("id"), split.value);
       // The IdPs' membership pushes: batched with the others waiting for the directory (member-patches.ts).
-      const group = memberPatch ? await c.var.deps.reconciler.writeBatched(c.var.scope, scimMemberPatches, memberPatch) : await writeGroup(c, c.req.param("id"), (current) => {
+      const group = memberPatch ? await c.get("deps").reconciler.writeBatched(c.get("scope"), scimMemberPatches, memberPatch) : await writeGroup(c, c.req.param("id"), (current) => {
         if (split.value.attributes.length === 0) return { resource: current, members: split.value.members };
         const patched = applyPatchOps(current, split.value.attributes);
         if (!patched.ok) throw scimError("invalid_input", patched.error.detail, patched.error.scimType);
@@ -95,7 +95,7 @@ export function groupsApp(options: ScimOptions): Hono<ScimEnv> {
     .delete("/:id", async (c) => {
       const id = c.req.param("id");
       const ifMatch = c.req.header("if-match");
-      const deleted = await c.var.deps.reconciler.write(c.var.scope, async (w) => {
+      const deleted = await c.get("deps").reconciler.write(c.get("scope"), async (w) => {
         if (ifMatch) await checkVersion(w, id, ifMatch);
         return ops.deleteGroups(w, [{ id }]);
       });
@@ -111,9 +111,9 @@ function writeGroup(
   next: (current: Record<string, unknown>) => { resource: Record<string, unknown>; members: MemberChange[] },
   onlyMembers = false,
 ): Promise<DirectoryGroup | GroupRow> {
-  const scope = c.var.scope;
+  const scope = c.get("scope");
   const ifMatch = c.req.header("if-match");
-  return c.var.deps.reconciler.write(scope, async (w) => {
+  return c.get("deps").reconciler.write(scope, async (w) => {
     // Member changes alone need no read first: reconcile finds the group (or answers not found).
     if (!ifMatch && onlyMembers) {
       const group = await applyMemberChanges(w, id, next({}).members);

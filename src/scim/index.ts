@@ -67,7 +67,7 @@ export function createScimServer(deps: Deps): ScimServer {
 
   const authenticate = createMiddleware<ScimEnv>(async (c, next) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-    const check = await checkScimToken(c.var.deps.db, c.req.param("directoryId") ?? "", match?.[1] ?? "");
+    const check = await checkScimToken(c.get("deps").db, c.req.param("directoryId") ?? "", match?.[1] ?? "");
     // A rejected request to an existing SCIM directory goes to its log ("the IdP has a stale token").
     if (check.directory) c.set("logScope", check.directory.scope);
     if (!match) throw scimError("unauthorized", "missing bearer token: send Authorization: Bearer <SCIM token>");
@@ -76,7 +76,7 @@ export function createScimServer(deps: Deps): ScimServer {
     // An id with U+0000 (%00) can name nothing stored, and Postgres would refuse it as a parameter.
     if (/%00/.test(new URL(c.req.url).pathname)) throw scimError("not_found", "no resource has an id containing U+0000");
     c.set("scope", principal.scope);
-    c.set("log", c.var.log.child({ directoryId: principal.scope.directoryId }));
+    c.set("log", c.get("log").child({ directoryId: principal.scope.directoryId }));
     const decision = limiter.take(principal.scope.directoryId);
     if (!decision.ok) {
       throw new GatewayError("rate_limited", `too many requests for this directory; retry after ${decision.retryAfterSeconds} s`, {
@@ -86,8 +86,8 @@ export function createScimServer(deps: Deps): ScimServer {
     // The first authenticated request shows the IdP is connected: the directory becomes linked
     // (dsync.activated, once). A directory being deleted stays as it is.
     if (principal.state !== "linked" && principal.state !== "deleting") {
-      await c.var.deps.reconciler.setDirectoryState(principal.scope, "linked");
-      noteDirectoryState(c.var.deps.db, principal.scope.directoryId, "linked");
+      await c.get("deps").reconciler.setDirectoryState(principal.scope, "linked");
+      noteDirectoryState(c.get("deps").db, principal.scope.directoryId, "linked");
     }
     await next();
   });

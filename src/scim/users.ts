@@ -24,7 +24,7 @@ import type { DirectoryUser } from "../model/index.js";
 type C = Context<ScimEnv>;
 
 export function usersApp(options: ScimOptions, lookups: UserNameLookups): Hono<ScimEnv> {
-  const location = (c: C, id: string) => `${options.baseUrlOf(c.var.scope.directoryId)}/Users/${id}`;
+  const location = (c: C, id: string) => `${options.baseUrlOf(c.get("scope").directoryId)}/Users/${id}`;
   const respond = (c: C, stored: StoredResource, status = 200) => {
     const resource = project(renderScimResource("User", stored, location(c, stored.id)), readProjection(c));
     return scimJson(c, resource, status, { etag: versionOf(stored), ...(status === 201 ? { location: location(c, stored.id) } : {}) });
@@ -36,8 +36,8 @@ export function usersApp(options: ScimOptions, lookups: UserNameLookups): Hono<S
     // The IdPs' lookup before a write: answered by a query shared with concurrent lookups (user-lookups.ts).
     const page: ScimPage<ScimUserRow> =
       userName !== null
-        ? pageOf(await lookups.find(c.var.scope, userName, withGroups), query.count)
-        : await listScimUsers(c.var.deps.db, c.var.scope, query.filter, query, withGroups);
+        ? pageOf(await lookups.find(c.get("scope"), userName, withGroups), query.count)
+        : await listScimUsers(c.get("deps").db, c.get("scope"), query.filter, query, withGroups);
     const resources = page.rows.map((row) =>
       project(renderScimResource("User", fromRow(row, withGroups ? row.groupRefs : null), location(c, row.id)), query.projection),
     );
@@ -52,11 +52,11 @@ export function usersApp(options: ScimOptions, lookups: UserNameLookups): Hono<S
       const userName = body.userName as string;
       const externalId = typeof body.externalId === "string" && body.externalId !== "" ? body.externalId : null;
       // Creates waiting for the directory are written together (see user-creates.ts).
-      const user = await c.var.deps.reconciler.writeBatched(c.var.scope, scimUserCreates, { resource: body, userName, externalId });
+      const user = await c.get("deps").reconciler.writeBatched(c.get("scope"), scimUserCreates, { resource: body, userName, externalId });
       return respond(c, fromDirectoryUser(user), 201);
     })
     .get("/:id", async (c) => {
-      const row = await getScimUser(c.var.deps.db, c.var.scope, c.req.param("id"));
+      const row = await getScimUser(c.get("deps").db, c.get("scope"), c.req.param("id"));
       if (!row) throw userNotFound(c.req.param("id"));
       const stored = fromRow(row, row.groupRefs ?? []);
       const etag = versionOf(stored);
@@ -80,8 +80,8 @@ export function usersApp(options: ScimOptions, lookups: UserNameLookups): Hono<S
     .delete("/:id", async (c) => {
       const id = c.req.param("id");
       const ifMatch = c.req.header("if-match");
-      const deleted = await c.var.deps.reconciler.write(c.var.scope, async (w) => {
-        if (ifMatch) await checkVersion(w.tx, c.var.scope, id, ifMatch);
+      const deleted = await c.get("deps").reconciler.write(c.get("scope"), async (w) => {
+        if (ifMatch) await checkVersion(w.tx, c.get("scope"), id, ifMatch);
         return ops.deleteUsers(w, [{ id }]);
       });
       if (deleted.length === 0) throw userNotFound(id);
@@ -94,9 +94,9 @@ export function usersApp(options: ScimOptions, lookups: UserNameLookups): Hono<S
  * check userName uniqueness, write. `next` receives the stored SCIM resource.
  */
 function writeUser(c: C, id: string, next: (current: Record<string, unknown>) => Record<string, unknown>): Promise<DirectoryUser> {
-  const scope = c.var.scope;
+  const scope = c.get("scope");
   const ifMatch = c.req.header("if-match");
-  return c.var.deps.reconciler.write(scope, async (w) => {
+  return c.get("deps").reconciler.write(scope, async (w) => {
     const row = ifMatch ? await checkVersion(w.tx, scope, id, ifMatch) : await getUserRow(w.tx, scope, id);
     if (!row) throw userNotFound(id);
     const resource = next(row.rawAttributes);

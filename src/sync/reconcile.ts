@@ -287,6 +287,10 @@ export async function setDirectoryState(w: DirectoryWrite, state: DirectoryState
     .set({ state, updatedAt: w.now })
     .where(eq(directories.id, w.scope.directoryId))
     .returning();
+  // Later operations of this unit of work (group commit may put several state changes in one)
+  // compare with the new state, so a second "linked" emits nothing.
+  w.directory.state = row!.state;
+  w.directory.updatedAt = row!.updatedAt;
   if (state === "linked") w.emit("dsync.activated", toDirectory(row!));
 }
 

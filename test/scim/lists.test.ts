@@ -162,6 +162,8 @@ describe("discovery", () => {
       filter: { supported: true, maxResults: 1000 },
       sort: { supported: false },
       changePassword: { supported: false },
+      bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+      etag: { supported: true },
       authenticationSchemes: [{ type: "oauthbearertoken" }],
     });
     const types = await dir.call("GET", "/ResourceTypes");

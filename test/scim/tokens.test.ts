@@ -3,7 +3,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listDirectoryEventsBySeq } from "../../src/sync/index.js";
-import { createHarness, type Harness } from "../harness.js";
+import { TOKEN_CACHE_TTL_MS } from "../../src/scim/token-cache.js";
+import { createHarness, onPostgres, type Harness } from "../harness.js";
 import { filterQuery, scimDirectory, USER } from "./scim-client.js";
 
 let h: Harness;
@@ -41,6 +42,32 @@ describe("SCIM tokens", () => {
     expect((await dir.call("GET", "/Users", undefined, { token: rotated.scim.token })).status).toBe(200);
   });
 
+  it("refuses a deleted directory's token at once, though it was just verified", async () => {
+    const dir = await scimDirectory(h);
+    expect((await dir.call("GET", "/Users")).status).toBe(200);
+    expect((await h.request("DELETE", `/directories/${dir.scope.directoryId}`)).status).toBe(204);
+    expect((await dir.call("GET", "/Users")).status).toBe(401);
+    expect((await dir.call("POST", "/Users", { schemas: [USER], userName: "late@acme.test" })).status).toBe(401);
+  });
+
+  it.runIf(onPostgres)("stops accepting a token rotated by another gateway process within about a second", async () => {
+    // A second harness on the same database: its own pool and token cache, as another serve process has.
+    const other = await createHarness({ DSYNC_BASE_URL: "https://gw.example.com/" });
+    try {
+      const dir = await scimDirectory(h);
+      const basePath = new URL(dir.baseUrl).pathname;
+      const viaOther = async (token: string) => (await other.request("GET", `${basePath}/Users`, undefined, { auth: token })).status;
+      expect(await viaOther(dir.token)).toBe(200); // verified and cached there
+      const rotated = await h.json("POST", `/directories/${dir.scope.directoryId}/scim_token`);
+      expect((await dir.call("GET", "/Users")).status).toBe(401); // at once in the rotating process
+      await new Promise((r) => setTimeout(r, TOKEN_CACHE_TTL_MS + 100));
+      expect(await viaOther(dir.token)).toBe(401);
+      expect(await viaOther(rotated.scim.token)).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("needs the operator key to rotate, and 404s for an unknown directory", async () => {
     const dir = await scimDirectory(h);
     expect((await h.request("POST", `/directories/${dir.scope.directoryId}/scim_token`, undefined, { auth: dir.token })).status).toBe(401);
@@ -49,6 +76,14 @@ describe("SCIM tokens", () => {
 });
 
 describe("linking", () => {
+  it("emits dsync.activated once when the IdP's first requests arrive together", async () => {
+    const dir = await scimDirectory(h);
+    const results = await Promise.all(Array.from({ length: 5 }, () => dir.call("GET", "/Users")));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const events = await listDirectoryEventsBySeq(h.deps.db, dir.scope.directoryId);
+    expect(events.map((e) => e.event)).toEqual(["dsync.activated"]);
+  });
+
   it("marks the directory linked on its first authenticated request, emitting dsync.activated once", async () => {
     const dir = await scimDirectory(h);
     expect((await h.json("GET", `/directories/${dir.scope.directoryId}`)).state).toBe("unlinked");
