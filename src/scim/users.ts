@@ -18,6 +18,8 @@ import { readPatchOperations } from "./patch-request.js";
 import { hasSchema, MAX_KEY_LENGTH, project, projects, renderScimResource, storableResource, USER_SCHEMA, versionOf, type StoredResource } from "./resources.js";
 import type { ScimOptions } from "./options.js";
 import { scimUserCreates } from "./user-creates.js";
+import { scimUserDeletes } from "./user-deletes.js";
+import { scimUserWrites } from "./user-writes.js";
 import type { UserNameLookups } from "./user-lookups.js";
 import type { DirectoryUser } from "../model/index.js";
 
@@ -80,8 +82,13 @@ export function usersApp(options: ScimOptions, lookups: UserNameLookups): Hono<S
     .delete("/:id", async (c) => {
       const id = c.req.param("id");
       const ifMatch = c.req.header("if-match");
+      // Without a precondition: batched with the other deletes waiting for the directory (user-deletes.ts).
+      if (!ifMatch) {
+        await c.get("deps").reconciler.writeBatched(c.get("scope"), scimUserDeletes, { id });
+        return c.body(null, 204);
+      }
       const deleted = await c.get("deps").reconciler.write(c.get("scope"), async (w) => {
-        if (ifMatch) await checkVersion(w.tx, c.get("scope"), id, ifMatch);
+        await checkVersion(w.tx, c.get("scope"), id, ifMatch);
         return ops.deleteUsers(w, [{ id }]);
       });
       if (deleted.length === 0) throw userNotFound(id);
@@ -91,13 +98,16 @@ export function usersApp(options: ScimOptions, lookups: UserNameLookups): Hono<S
 
 /**
  * Replaces or patches a user in one unit of work: read the stored resource, compute the next one,
- * check userName uniqueness, write. `next` receives the stored SCIM resource.
+ * check userName uniqueness, write. `next` receives the stored SCIM resource. With If-Match the version
+ * is checked first, alone.
  */
 function writeUser(c: C, id: string, next: (current: Record<string, unknown>) => Record<string, unknown>): Promise<DirectoryUser> {
   const scope = c.get("scope");
   const ifMatch = c.req.header("if-match");
+  // Without a precondition: batched with the other user writes waiting for the directory (user-writes.ts).
+  if (!ifMatch) return c.get("deps").reconciler.writeBatched(scope, scimUserWrites, { id, next });
   return c.get("deps").reconciler.write(scope, async (w) => {
-    const row = ifMatch ? await checkVersion(w.tx, scope, id, ifMatch) : await getUserRow(w.tx, scope, id);
+    const row = await checkVersion(w.tx, scope, id, ifMatch);
     if (!row) throw userNotFound(id);
     const resource = next(row.rawAttributes);
     const userName = resource.userName as string;

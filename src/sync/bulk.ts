@@ -24,7 +24,7 @@ function recordset(columns: PgColumn[], json: string): SQL {
  * Inserts rows given as drizzle row objects (property names as in the schema) with multi-row
  * statements. Every row must carry the same properties; Dates are sent as ISO strings.
  */
-export async function insertRows(tx: Db, table: PgTable, rows: Record<string, unknown>[], suffix: SQL = sql``): Promise<void> {
+export async function insertRows(tx: Db, table: PgTable, rows: Record<string, unknown>[]): Promise<void> {
   if (rows.length === 0) return;
   const all = getTableColumns(table) as Record<string, PgColumn>;
   const keys = Object.keys(rows[0]!).filter((k) => rows[0]![k] !== undefined && all[k]);
@@ -41,7 +41,7 @@ export async function insertRows(tx: Db, table: PgTable, rows: Record<string, un
         return out;
       }),
     );
-    await tx.execute(sql`insert into ${table} (${names}) ${recordset(columns, json)} ${suffix}`);
+    await tx.execute(sql`insert into ${table} (${names}) ${recordset(columns, json)}`);
   }
 }
 
@@ -66,11 +66,6 @@ export async function updateRows(tx: Db, table: PgTable, rows: Record<string, un
     );
     await tx.execute(sql`update ${table} set ${assignments} from jsonb_to_recordset(${json}::jsonb) as x(${types}) where ${table}.id = x.id and ${scope}`);
   }
-}
-
-/** `(select ...)` of the given text values, for `column in ${textList(values)}` with one parameter (prefer anyText). */
-export function textList(values: readonly string[]): SQL {
-  return sql`(select json_array_elements_text(${JSON.stringify(values)}::json))`;
 }
 
 /**

@@ -4,7 +4,7 @@
 import { and, asc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { directoryGroups, directoryUsers, groupMemberships } from "../db/schema.js";
-import { anyText } from "./bulk.js";
+import { anyText, rowsOf } from "./bulk.js";
 import type { GroupRow, UserRow } from "./render.js";
 import type { DirectoryScope } from "./scope.js";
 
@@ -63,6 +63,33 @@ export async function getUserRow(db: Db, scope: DirectoryScope, id: string): Pro
     .from(directoryUsers)
     .where(and(eq(directoryUsers.directoryId, scope.directoryId), eq(directoryUsers.id, id)));
   return row ?? null;
+}
+
+/** Stored users of the directory among `ids`, in one query (missing ids are simply absent). */
+export async function getUserRows(db: Db, scope: DirectoryScope, ids: string[]): Promise<UserRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(directoryUsers)
+    .where(and(eq(directoryUsers.directoryId, scope.directoryId), eq(directoryUsers.id, anyText(ids))));
+}
+
+/**
+ * For each of `userNames` that a user of the directory holds ignoring case, that user's id (the
+ * lowest when several do), keyed by the name lower-cased in JavaScript; one query, compared in Postgres.
+ */
+export async function findUserIdsByUserNames(db: Db, scope: DirectoryScope, userNames: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (userNames.length === 0) return out;
+  // A subquery per name, not a join: the planner would hash-join the whole directory (it guesses 100
+  // names); this way each name is one probe of directory_users_username_idx.
+  const rows = rowsOf<{ name: string; id: string | null }>(
+    await db.execute(sql`
+      select n.name, (select min(u.id) from ${directoryUsers} u where u.directory_id = ${scope.directoryId} and lower(u.username) = lower(n.name)) as id
+      from json_array_elements_text(${JSON.stringify(userNames)}::json) as n(name)`),
+  );
+  for (const row of rows) if (row.id !== null) out.set(row.name.toLowerCase(), row.id);
+  return out;
 }
 
 export async function getGroupRow(db: Db, scope: DirectoryScope, id: string): Promise<GroupRow | null> {

@@ -9,11 +9,17 @@ import type { DirectoryWrite } from "./directory-write.js";
 import type { MemberChange, MembershipResult, Ref } from "./reconcile.js";
 import { directoryUserJsonHead, toDirectoryGroup, type GroupRow, type UserJsonRow } from "./render.js";
 
+/** A user as a batch resolves it: ids only; events read the whole user for the edges that changed. */
+interface UserKey {
+  id: string;
+  idpId: string;
+}
+
 /** One (group, user) edge of a batch, with the change that asked for it. */
 interface Pair {
   change: number;
   group: GroupRow;
-  user: UserJsonRow;
+  user: UserKey;
 }
 
 /**
@@ -103,11 +109,15 @@ async function emitMembershipEvents(w: DirectoryWrite, kind: "add" | "remove", a
   if (applied.length === 0) return;
   const userIds = [...new Set(applied.map((p) => p.user.id))];
   const groupsOf = new Map<string, Set<string>>(userIds.map((id) => [id, new Set()]));
-  const edges = rowsOf<{ user_id: string; group_id: string }>(
-    await w.tx.execute(sql`
+  // Both reads sent at once (one round trip on postgres.js).
+  const [edgeRows, userRows] = await Promise.all([
+    w.tx.execute(sql`
       select user_id, group_id from ${groupMemberships}
       where directory_id = ${w.scope.directoryId} and user_id = ${anyText(userIds)}`),
-  );
+    userJsonRows(w, userIds),
+  ]);
+  const edges = rowsOf<{ user_id: string; group_id: string }>(edgeRows);
+  const users = new Map(userRows.map((u) => [u.id, u]));
   for (const e of edges) groupsOf.get(e.user_id)!.add(e.group_id);
   // Back to the state before the batch: undo every edge it changed.
   for (const p of applied) {
@@ -126,7 +136,7 @@ async function emitMembershipEvents(w: DirectoryWrite, kind: "add" | "remove", a
     if (kind === "add") groups.add(p.group.id);
     else groups.delete(p.group.id);
     let head = heads.get(p.user.id);
-    if (head === undefined) heads.set(p.user.id, (head = directoryUserJsonHead(p.user)));
+    if (head === undefined) heads.set(p.user.id, (head = directoryUserJsonHead(users.get(p.user.id)!)));
     // Ordered by group id, as reads list a user's groups.
     const list = [...groups].sort().map((id) => groupJson.get(id)!);
     w.emitJson(type, `{"directory_id":${directoryId},"user":${head}[${list.join(",")}]},"group":${groupJson.get(p.group.id)!}}`);
@@ -157,33 +167,44 @@ async function resolveGroups(w: DirectoryWrite, refs: Ref[]): Promise<(GroupRow 
   return refs.map((ref) => ("id" in ref ? byId.get(ref.id) : byIdpId.get(ref.idp_id)) ?? null);
 }
 
-/** Users the refs name, with their jsonb columns as JSON text (for directoryUserJsonHead). */
-async function resolveUsers(w: DirectoryWrite, refs: Ref[]): Promise<{ byId: Map<string, UserJsonRow>; byIdpId: Map<string, UserJsonRow> }> {
-  const rows: UserJsonRow[] = refs.length
+/**
+ * Users the refs name, ids only: a snapshot that re-reads an unchanged directory names every edge
+ * again, and only the edges that change need the whole user (userJsonRows).
+ */
+async function resolveUsers(w: DirectoryWrite, refs: Ref[]): Promise<{ byId: Map<string, UserKey>; byIdpId: Map<string, UserKey> }> {
+  const rows: UserKey[] = refs.length
     ? await w.tx
-        .select({
-          id: directoryUsers.id,
-          directoryId: directoryUsers.directoryId,
-          organizationId: directoryUsers.organizationId,
-          idpId: directoryUsers.idpId,
-          firstName: directoryUsers.firstName,
-          lastName: directoryUsers.lastName,
-          name: directoryUsers.name,
-          email: directoryUsers.email,
-          emails: sql<string>`${directoryUsers.emails}::text`,
-          username: directoryUsers.username,
-          jobTitle: directoryUsers.jobTitle,
-          state: directoryUsers.state,
-          customAttributes: sql<string>`${directoryUsers.customAttributes}::text`,
-          rawAttributes: sql<string>`${directoryUsers.rawAttributes}::text`,
-          role: sql<string | null>`${directoryUsers.role}::text`,
-          createdAt: directoryUsers.createdAt,
-          updatedAt: directoryUsers.updatedAt,
-        })
+        .select({ id: directoryUsers.id, idpId: directoryUsers.idpId })
         .from(directoryUsers)
         .where(and(eq(directoryUsers.directoryId, w.scope.directoryId), refsIn(directoryUsers, refs)))
     : [];
   return { byId: new Map(rows.map((r) => [r.id, r])), byIdpId: new Map(rows.map((r) => [r.idpId, r])) };
+}
+
+/** Users by id with their jsonb columns as JSON text, for directoryUserJsonHead (never parsed here). */
+function userJsonRows(w: DirectoryWrite, ids: string[]): Promise<UserJsonRow[]> {
+  return w.tx
+    .select({
+      id: directoryUsers.id,
+      directoryId: directoryUsers.directoryId,
+      organizationId: directoryUsers.organizationId,
+      idpId: directoryUsers.idpId,
+      firstName: directoryUsers.firstName,
+      lastName: directoryUsers.lastName,
+      name: directoryUsers.name,
+      email: directoryUsers.email,
+      emails: sql<string>`${directoryUsers.emails}::text`,
+      username: directoryUsers.username,
+      jobTitle: directoryUsers.jobTitle,
+      state: directoryUsers.state,
+      customAttributes: sql<string>`${directoryUsers.customAttributes}::text`,
+      rawAttributes: sql<string>`${directoryUsers.rawAttributes}::text`,
+      role: sql<string | null>`${directoryUsers.role}::text`,
+      createdAt: directoryUsers.createdAt,
+      updatedAt: directoryUsers.updatedAt,
+    })
+    .from(directoryUsers)
+    .where(and(eq(directoryUsers.directoryId, w.scope.directoryId), refsIn(directoryUsers, ids.map((id) => ({ id })))));
 }
 
 /** Rows named by any of the refs (ids or IdP ids), with one parameter per kind however many. */

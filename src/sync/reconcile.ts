@@ -144,6 +144,14 @@ export function deactivateUser(w: DirectoryWrite, ref: Ref): Promise<UserResult>
 export async function deleteUsers(w: DirectoryWrite, refs: Ref[]): Promise<DirectoryUser[]> {
   const rows = await selectUsers(w, refsCondition(directoryUsers, refs));
   if (rows.length === 0) return [];
+  // In the order the refs name them: a batch of deletes emits what deleting them one by one would.
+  const position = new Map<string, number>();
+  refs.forEach((ref, i) => {
+    const key = "id" in ref ? `id ${ref.id}` : `idp ${ref.idp_id}`;
+    if (!position.has(key)) position.set(key, i);
+  });
+  const positionOf = (row: UserRow) => Math.min(position.get(`id ${row.id}`) ?? Infinity, position.get(`idp ${row.idpId}`) ?? Infinity);
+  rows.sort((a, b) => positionOf(a) - positionOf(b));
   const groupsOf = await loadGroupsOf(w.tx, rows.map((r) => r.id));
   const deleted = rows.map((row) => toDirectoryUser(row, groupsOf.get(row.id) ?? []));
   await w.tx.delete(directoryUsers).where(inArray(directoryUsers.id, rows.map((r) => r.id)));

@@ -4,7 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DirectoryUser } from "../../src/model/index.js";
 import { scimMemberPatches, type MemberPatch } from "../../src/scim/member-patches.js";
+import { scimError } from "../../src/scim/errors.js";
 import { scimUserCreates, type UserCreate } from "../../src/scim/user-creates.js";
+import { scimUserDeletes } from "../../src/scim/user-deletes.js";
+import { scimUserWrites, type UserWrite } from "../../src/scim/user-writes.js";
 import { listDirectoryEventsBySeq, type DirectoryScope } from "../../src/sync/index.js";
 import { createHarness, type Harness } from "../harness.js";
 import { filterQuery, GROUP, PATCH_OP, scimDirectory, USER, type ScimDirectory } from "./scim-client.js";
@@ -67,6 +70,82 @@ describe("batched user creates", () => {
     expect(batched.answers).toEqual(oneByOne.answers);
     expect(batched.answers.map((a) => "error" in a)).toEqual([false, true, true, false, true, false]);
     expect(batched.events).toEqual(oneByOne.events);
+  });
+});
+
+describe("batched user replaces and patches", () => {
+  it("answer and emit exactly what applying them one at a time does, renames and repeats included", async () => {
+    const run = async (batched: boolean) => {
+      const dir = await scimDirectory(h);
+      const ids = new Map<string, string>();
+      const user: Record<string, string> = {};
+      for (const name of ["ann", "bob", "cat", "dan"]) {
+        user[name] = (await dir.call("POST", "/Users", { schemas: [USER], userName: `${name}@acme.test`, title: "Engineer" })).body.id;
+        ids.set(user[name]!, name);
+      }
+      const set = (changes: Record<string, unknown>) => (current: Record<string, unknown>) => ({ ...current, ...changes });
+      const writes: UserWrite[] = [
+        { id: user.ann!, next: set({ active: false }) },
+        { id: user.bob!, next: set({ userName: "CAT@acme.test" }) }, // held by cat: 409
+        { id: user.dan!, next: set({ userName: "dan.renamed@acme.test" }) },
+        { id: user.cat!, next: set({ userName: "dan@acme.test" }) }, // freed by dan just before
+        { id: user.ann!, next: set({ title: "Manager" }) }, // ann again: sees her deactivation
+        { id: "directory_user_01H0000000000000000000000", next: set({}) },
+        { id: user.bob!, next: () => { throw scimError("invalid_input", "no such path", "invalidPath"); } },
+        { id: user.bob!, next: set({ userName: "cat@acme.test" }) }, // cat moved away: allowed now
+      ];
+      const settle = (p: Promise<DirectoryUser>) => p.then((u) => ({ userName: u.username, state: u.state, title: u.job_title }), (e: Error) => ({ error: e.message }));
+      const answers: unknown[] = [];
+      if (batched) answers.push(...(await Promise.all(writes.map((write) => settle(h.deps.reconciler.writeBatched(dir.scope, scimUserWrites, write))))));
+      else for (const write of writes) answers.push(await settle(h.deps.reconciler.writeBatched(dir.scope, scimUserWrites, write)));
+      return { answers, events: await eventShapes(dir.scope, ids) };
+    };
+    const batched = await run(true);
+    const oneByOne = await run(false);
+    expect(batched.answers).toEqual(oneByOne.answers);
+    expect(batched.answers).toEqual([
+      { userName: "ann@acme.test", state: "inactive", title: "Engineer" },
+      { error: 'a user with userName "CAT@acme.test" already exists' },
+      { userName: "dan.renamed@acme.test", state: "active", title: "Engineer" },
+      { userName: "dan@acme.test", state: "active", title: "Engineer" },
+      { userName: "ann@acme.test", state: "inactive", title: "Manager" },
+      { error: "user not found: directory_user_01H0000000000000000000000" },
+      { error: "no such path" },
+      { userName: "cat@acme.test", state: "active", title: "Engineer" },
+    ]);
+    expect(batched.events).toEqual(oneByOne.events);
+  });
+});
+
+describe("batched user deletes", () => {
+  it("delete in arrival order with the events of deleting one at a time; unknown and repeated ids answer 404", async () => {
+    const run = async (batched: boolean) => {
+      const dir = await scimDirectory(h);
+      const ids = new Map<string, string>();
+      const user: Record<string, string> = {};
+      for (const name of ["ann", "bob", "cat", "dan"]) {
+        user[name] = (await dir.call("POST", "/Users", { schemas: [USER], userName: `${name}@acme.test` })).body.id;
+        ids.set(user[name]!, name);
+      }
+      const group = (await dir.call("POST", "/Groups", { schemas: [GROUP], displayName: "Staff", members: [{ value: user.cat }] })).body.id;
+      ids.set(group, "group");
+      const deletes = [user.cat!, user.ann!, "directory_user_01H0000000000000000000000", user.cat!, user.dan!];
+      const settle = (p: Promise<DirectoryUser>) => p.then((u) => ids.get(u.id), (e: Error) => e.message.replace(/directory_user_\w+/, (m) => ids.get(m) ?? m));
+      const answers: unknown[] = [];
+      if (batched) answers.push(...(await Promise.all(deletes.map((id) => settle(h.deps.reconciler.writeBatched(dir.scope, scimUserDeletes, { id }))))));
+      else for (const id of deletes) answers.push(await settle(h.deps.reconciler.writeBatched(dir.scope, scimUserDeletes, { id })));
+      const left = (await dir.call("GET", "/Users")).body.Resources.map((r: { id: string }) => ids.get(r.id));
+      return { answers, left, events: await eventShapes(dir.scope, ids) };
+    };
+    const batched = await run(true);
+    const oneByOne = await run(false);
+    expect(batched.answers).toEqual(["cat", "ann", "user not found: directory_user_01H0000000000000000000000", "user not found: cat", "dan"]);
+    expect(batched.answers).toEqual(oneByOne.answers);
+    expect(batched.left).toEqual(["bob"]);
+    expect(batched.events).toEqual(oneByOne.events);
+    const deletedEvents = batched.events.filter((e) => e.event === "dsync.user.deleted");
+    expect(deletedEvents.map((e) => (e.data as any).id)).toEqual(["cat", "ann", "dan"]);
+    expect((deletedEvents[0]!.data as any).groups.map((g: { id: string }) => g.id)).toEqual(["group"]);
   });
 });
 
