@@ -1,7 +1,8 @@
 // Coalesces concurrent `userName eq "…"` lookups on one directory into one query. IdPs look a user up
 // by userName before they create or change it (Okta, Entra, OneLogin), so under many concurrent
 // clients this is the hot read: while one query runs, the lookups that arrive gather for the next.
-// Each lookup gets exactly what the plain list query would have returned.
+// Each lookup gets exactly what the plain list query would have returned, and never joins a query
+// already running, so it sees every write that was answered before it arrived.
 import type { Db } from "../db/client.js";
 import type { DirectoryScope } from "../sync/index.js";
 import { findScimUsersByUserNames, listScimUsers, type ScimUserRow } from "../sync/scim-query.js";
