@@ -3,8 +3,8 @@
 // extended to any depth (`customSchemas.Hr.costCenter`, `organizations[primary eq true].title`).
 // Value filters are parsed and evaluated by the SCIM filter grammar (scim/filter-parser, filter-match),
 // so a path means the same thing here as in a SCIM filter or PATCH. Pure, no I/O.
-import { matchesFilter } from "../scim/filter-match.js";
-import { parseScimFilter, type Filter } from "../scim/filter-parser.js";
+import { matchesFilter } from "./scim-filter-match.js";
+import { parseScimFilter, type Filter } from "./scim-filter.js";
 
 /** One step of a path: an attribute name, optionally narrowed by a value filter over its elements. */
 interface Segment {

@@ -11,7 +11,7 @@ import { listScimGroups } from "../sync/scim-query.js";
 import { readScimBody } from "./body.js";
 import type { ScimEnv } from "./env.js";
 import { scimError, scimJson } from "./errors.js";
-import { getIgnoringCase } from "./filter-match.js";
+import { getIgnoringCase } from "../normalize/scim-filter-match.js";
 import { listResponse, readListQuery, readProjection, readSearchBody, type ListQuery } from "./list-query.js";
 import type { ScimOptions } from "./options.js";
 import { applyPatchOps, extractMemberChanges, type MemberChange } from "./patch.js";

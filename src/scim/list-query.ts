@@ -1,10 +1,10 @@
 // The query side of SCIM lists (RFC 7644 §3.4.2, §3.4.3): filter, startIndex, count, attributes and
 // excludedAttributes, from a query string or a POST .search body. A bad filter is 400 invalidFilter.
 import type { Context } from "hono";
-import type { Filter } from "./filter-parser.js";
-import { parseScimFilter } from "./filter-parser.js";
+import type { Filter } from "../normalize/scim-filter.js";
+import { parseScimFilter } from "../normalize/scim-filter.js";
 import { scimError } from "./errors.js";
-import { getIgnoringCase } from "./filter-match.js";
+import { getIgnoringCase } from "../normalize/scim-filter-match.js";
 import { LIST_SCHEMA, parseProjection, type Projection } from "./resources.js";
 
 /** What a list request asks for, parsed. */

@@ -1,7 +1,7 @@
 // Reads a PatchOp request body (RFC 7644 §3.5.2): the PatchOp schema and a non-empty Operations list.
 // Key names are matched case-insensitively ("Operations", "operations"), as clients vary.
 import { scimError } from "./errors.js";
-import { getIgnoringCase } from "./filter-match.js";
+import { getIgnoringCase } from "../normalize/scim-filter-match.js";
 import type { PatchOperation } from "./patch.js";
 import { hasSchema, PATCH_SCHEMA } from "./resources.js";
 

@@ -3,8 +3,8 @@
 // really send: Entra's capitalised ops, ops without a path carrying an object, flattened
 // "urn:...:User:department" keys, value filters that match nothing (Entra adds emails[type eq "work"]
 // that way), and group member changes, which are split off to run against the membership table.
-import { getIgnoringCase, matchesFilter } from "./filter-match.js";
-import { parseScimPath, type AttrPath, type Filter, type PatchPath } from "./filter-parser.js";
+import { getIgnoringCase, matchesFilter } from "../normalize/scim-filter-match.js";
+import { parseScimPath, type AttrPath, type Filter, type PatchPath } from "../normalize/scim-filter.js";
 
 /** A SCIM resource as stored: the IdP's JSON, without id and meta. */
 export type ScimResource = Record<string, unknown>;

@@ -3,8 +3,8 @@
 // projection (RFC 7644 §3.4.2.5). Pure.
 import { createHash } from "node:crypto";
 import type { MemberRef } from "../sync/lookup.js";
-import { getIgnoringCase } from "./filter-match.js";
-import { parseAttrPath } from "./filter-parser.js";
+import { getIgnoringCase } from "../normalize/scim-filter-match.js";
+import { parseAttrPath } from "../normalize/scim-filter.js";
 import type { ScimResource } from "./patch.js";
 
 export const USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";

@@ -11,7 +11,7 @@ import { resolveManagerRefs } from "../sync/manager-refs.js";
 import { readScimBody } from "./body.js";
 import type { ScimEnv } from "./env.js";
 import { scimError, scimJson } from "./errors.js";
-import { getIgnoringCase } from "./filter-match.js";
+import { getIgnoringCase } from "../normalize/scim-filter-match.js";
 import { listResponse, readListQuery, readProjection, readSearchBody, type ListQuery } from "./list-query.js";
 import { applyPatchOps } from "./patch.js";
 import { readPatchOperations } from "./patch-request.js";

@@ -5,7 +5,7 @@ import { and, asc, count as countRows, eq, getTableColumns, sql, type SQL } from
 import type { Db } from "../db/client.js";
 import { directoryGroups, directoryUsers, groupMemberships } from "../db/schema.js";
 import { GatewayError } from "../errors.js";
-import type { AttrPath, CompValue, Filter } from "../scim/filter-parser.js";
+import type { AttrPath, CompValue, Filter } from "../normalize/scim-filter.js";
 import { userNameIn, type MemberRef } from "./lookup.js";
 import type { GroupRow, UserRow } from "./render.js";
 import type { DirectoryScope } from "./scope.js";

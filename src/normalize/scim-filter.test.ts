@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { matchesFilter } from "./filter-match.js";
-import { parseScimFilter, parseScimPath, type Filter } from "./filter-parser.js";
+import { matchesFilter } from "./scim-filter-match.js";
+import { parseScimFilter, parseScimPath, type Filter } from "./scim-filter.js";
 
 const attr = (name: string, sub: string | null = null, uri: string | null = null) => ({ uri, name, sub });
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";

@@ -1,7 +1,7 @@
 // Evaluates a parsed filter against one in-memory value (a resource or an element of a multi-valued
 // attribute), with RFC 7644 §3.4.2.2's comparison rules. Used by PATCH value paths such as
 // emails[type eq "work"]; list filters run in SQL instead (src/sync/scim-query.ts).
-import type { AttrPath, CompValue, Filter } from "./filter-parser.js";
+import type { AttrPath, CompValue, Filter } from "./scim-filter.js";
 
 /** Attributes whose string values compare case-sensitively (caseExact: true in RFC 7643). */
 const CASE_EXACT = new Set(["id", "externalid"]);
