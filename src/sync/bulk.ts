@@ -64,7 +64,11 @@ export async function updateRows(tx: Db, table: PgTable, rows: Record<string, un
         return out;
       }),
     );
-    await tx.execute(sql`update ${table} set ${assignments} from jsonb_to_recordset(${json}::jsonb) as x(${types}) where ${table}.id = x.id and ${scope}`);
+    // The id array gives the planner an index lookup; joined to a function alone it guesses 100 rows and
+    // may scan the whole table (every directory's rows) even for a one-row update.
+    await tx.execute(
+      sql`with x as (select * from jsonb_to_recordset(${json}::jsonb) as r(${types})) update ${table} set ${assignments} from x where ${table}.id = x.id and ${table}.id = any(array(select x.id from x)) and ${scope}`,
+    );
   }
 }
 
