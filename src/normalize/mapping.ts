@@ -97,13 +97,18 @@ export const UserMapping = z.strictObject({
   state: StateMapping,
   emails: EmailsMapping,
   custom_attributes: z.record(CustomAttributeName, FieldMapping),
+  /**
+   * Top-level keys left out of raw_attributes: vendor bookkeeping that changes without any change to
+   * the person (a last sign-in time), which would otherwise make every full scan emit dsync.user.updated.
+   */
+  omit_raw: z.array(z.string()).optional(),
 });
 export type UserMapping = z.infer<typeof UserMapping>;
 
 /** How a group record becomes a canonical group; the IdP's id names a group without a name. */
 export const GroupMapping = z.strictObject({
   name: FieldMapping,
-  /** Top-level keys left out of raw_attributes (membership links that are not attributes). */
+  /** Top-level keys left out of raw_attributes: membership links and counters, which membership events carry. */
   omit_raw: z.array(z.string()).optional(),
 });
 export type GroupMapping = z.infer<typeof GroupMapping>;
@@ -142,6 +147,7 @@ export function mergeMapping(preset: UserMapping, override: MappingOverride | nu
     state: override.state ?? preset.state,
     emails: override.emails ?? preset.emails,
     custom_attributes: custom,
+    ...(preset.omit_raw ? { omit_raw: preset.omit_raw } : {}),
   };
 }
 
@@ -173,19 +179,21 @@ export function normalizeUserRecord(mapping: UserMapping, raw: Json, idpId: stri
     job_title: text("job_title"),
     state: readState(raw, mapping.state),
     custom_attributes: custom,
-    raw_attributes: raw,
+    raw_attributes: withoutKeys(raw, mapping.omit_raw),
   };
 }
 
 /** Maps a group record; a group without a mapped name is named by the IdP's id. */
 export function normalizeGroupRecord(mapping: GroupMapping, raw: Json, idpId: string): CanonicalGroupInput {
   const name = readField(raw, mapping.name);
-  let attributes = raw;
-  if (mapping.omit_raw?.length) {
-    attributes = { ...raw };
-    for (const key of mapping.omit_raw) delete attributes[key];
-  }
-  return { idp_id: idpId, name: typeof name === "string" && name !== "" ? name : idpId, raw_attributes: attributes };
+  return { idp_id: idpId, name: typeof name === "string" && name !== "" ? name : idpId, raw_attributes: withoutKeys(raw, mapping.omit_raw) };
+}
+
+function withoutKeys(raw: Json, keys: readonly string[] | undefined): Json {
+  if (!keys?.length) return raw;
+  const out = { ...raw };
+  for (const key of keys) delete out[key];
+  return out;
 }
 
 /**

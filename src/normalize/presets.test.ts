@@ -1,7 +1,7 @@
 // Each provider preset against a payload shaped as that provider's public documentation shows it.
 import { describe, expect, it } from "vitest";
 import { CanonicalUser, DirectoryType } from "../model/index.js";
-import { GroupMapping, normalizeGroupRecord, normalizeUserRecord, UserMapping } from "./mapping.js";
+import { GroupMapping, mergeMapping, normalizeGroupRecord, normalizeUserRecord, UserMapping } from "./mapping.js";
 import { ENTERPRISE_USER_SCHEMA as ENTERPRISE, PRESETS, presetFor } from "./presets.js";
 
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -401,5 +401,31 @@ describe("provider presets", () => {
     const group = normalizeGroupRecord(presetFor(type).group, raw as Record<string, unknown>, raw.id);
     expect(group.name).toBe(name);
     expect(group.raw_attributes).not.toHaveProperty("members@delta");
+  });
+
+  // A full scan compares what it reads with what is stored: vendor bookkeeping that moves on every sign-in
+  // or membership change would otherwise turn each scan into a wave of updated events.
+  it.each([
+    ["okta api", { id: "00u1", status: "ACTIVE", lastLogin: "2026-11-01T08:00:00.000Z", profile: { login: "a@example.com" } }, { lastLogin: "2026-11-29T09:00:00.000Z" }],
+    ["gsuite directory", { id: "1", primaryEmail: "a@example.com", etag: '"e1"', lastLoginTime: "2026-11-01T08:00:00.000Z" }, { etag: '"e2"', lastLoginTime: "2026-11-29T09:00:00.000Z" }],
+  ] as const)("a %s user who only signed in normalizes the same", (type, raw, signedIn) => {
+    const before = normalizeUserRecord(PRESETS[type].user, raw, "idp-1");
+    expect(normalizeUserRecord(PRESETS[type].user, { ...raw, ...signedIn }, "idp-1")).toEqual(before);
+    for (const key of Object.keys(signedIn)) expect(before.raw_attributes).not.toHaveProperty(key);
+    expect(before.raw_attributes).toHaveProperty("id", raw.id);
+  });
+
+  it.each([
+    ["okta api", { id: "00g1", profile: { name: "Eng" }, lastUpdated: "2026-11-01T08:00:00.000Z", lastMembershipUpdated: "2026-11-01T08:00:00.000Z" }, { lastMembershipUpdated: "2026-11-29T09:00:00.000Z" }],
+    ["gsuite directory", { id: "g1", name: "Eng", email: "eng@example.com", etag: '"g1"', directMembersCount: "3" }, { etag: '"g2"', directMembersCount: "4" }],
+  ] as const)("a %s group whose members changed normalizes the same", (type, raw, membersChanged) => {
+    const before = normalizeGroupRecord(PRESETS[type].group, raw, raw.id);
+    expect(normalizeGroupRecord(PRESETS[type].group, { ...raw, ...membersChanged }, raw.id)).toEqual(before);
+    expect(before.raw_attributes).toHaveProperty("name" in raw ? "name" : "profile");
+  });
+
+  it("a directory's mapping override keeps the preset's omitted keys", () => {
+    const merged = mergeMapping(PRESETS["okta api"].user, { fields: { job_title: { sources: [{ path: "profile.department" }] } } });
+    expect(merged.omit_raw).toEqual(["lastLogin"]);
   });
 });

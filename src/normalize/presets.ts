@@ -120,8 +120,11 @@ const OKTA_API: Preset = {
       manager: from("profile.manager"),
       employee_type: from("profile.userType"),
     },
+    // A sign-in sets lastLogin without touching lastUpdated: not a change to the person.
+    omit_raw: ["lastLogin"],
   },
-  group: { name: from("profile.name") },
+  // Moves with every membership change, which membership events already report.
+  group: { name: from("profile.name"), omit_raw: ["lastMembershipUpdated"] },
 };
 
 /** Google's repeated job fields: the primary organization, else the first one with the value. */
@@ -153,8 +156,11 @@ const GOOGLE_ADMIN: Preset = {
       manager_email: from('relations[type eq "manager"].value'),
       org_unit_path: from("orgUnitPath"),
     },
+    // A sign-in changes lastLoginTime and with it the etag: neither is a change to the person.
+    omit_raw: ["lastLoginTime", "etag"],
   },
-  group: { name: from("name", "email") },
+  // Counters and etags follow membership changes, which membership events already report.
+  group: { name: from("name", "email"), omit_raw: ["directMembersCount", "etag"] },
 };
 
 /** Every directory type's preset. */
