@@ -353,6 +353,8 @@ export const pullDirectories = pgTable(
     organizationId: text("organization_id").notNull(),
     credentialsCiphertext: text("credentials_ciphertext"),
     settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
+    /** When the credentials or settings were last stored: a test run older than this tested something else. */
+    connectionSavedAt: timestamp("connection_saved_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     /** Why the directory is invalid_credentials (or why its last check failed); null when fine. */
     stateReason: text("state_reason"),
     /** The connector's resume point for incremental runs; written only after a whole round applied. */

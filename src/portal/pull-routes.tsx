@@ -91,6 +91,9 @@ export function registerPullRoutes(app: Hono<PortalEnv>, deps: Deps): void {
     const scope = scopeOf(directory);
     const lastTest = (await listSyncRuns(deps.db, scope, { limit: 20, order: "desc" })).data.find((r) => r.dry_run);
     if (lastTest?.status !== "succeeded") throw new GatewayError("conflict", "Test the connection first: activate once its result looks right.");
+    // A test of credentials that have since been replaced says nothing about the new ones.
+    const savedAt = (await pullStatus(deps, directory.id))?.connection_saved_at;
+    if (savedAt && lastTest.started_at < savedAt) throw new GatewayError("conflict", "The connection changed after the last test: test it again, then activate.");
     await activatePullDirectory(deps, scope);
     await audit(c, "directory.activated", directory);
     const run = await startSync(deps, directory, true);

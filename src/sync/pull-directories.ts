@@ -29,8 +29,8 @@ export async function savePullDirectory(
 ): Promise<void> {
   await db
     .insert(pullDirectories)
-    .values({ directoryId: scope.directoryId, organizationId: scope.organizationId, ...values, createdAt: now, updatedAt: now })
-    .onConflictDoUpdate({ target: pullDirectories.directoryId, set: { ...values, cursor: null, updatedAt: now } });
+    .values({ directoryId: scope.directoryId, organizationId: scope.organizationId, ...values, connectionSavedAt: now, createdAt: now, updatedAt: now })
+    .onConflictDoUpdate({ target: pullDirectories.directoryId, set: { ...values, cursor: null, connectionSavedAt: now, updatedAt: now } });
 }
 
 export async function readPullDirectory(db: Db, directoryId: string): Promise<PullDirectoryRow | null> {

@@ -20,6 +20,8 @@ export interface PreparedPullDirectory {
 export interface PullStatus {
   state_reason: string | null;
   has_credentials: boolean;
+  /** When the credentials or settings were last stored (ISO 8601). */
+  connection_saved_at: string;
   settings: Record<string, unknown>;
   next_incremental_sync_at: string | null;
   next_full_sync_at: string | null;
@@ -81,6 +83,7 @@ export async function pullStatus(deps: Deps, directoryId: string): Promise<PullS
   return {
     state_reason: row.stateReason,
     has_credentials: row.credentialsCiphertext !== null,
+    connection_saved_at: row.connectionSavedAt.toISOString(),
     settings: row.settings,
     next_incremental_sync_at: row.nextIncrementalAt?.toISOString() ?? null,
     next_full_sync_at: row.nextFullAt?.toISOString() ?? null,

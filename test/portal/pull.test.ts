@@ -122,6 +122,16 @@ describe("pull directory setup in the portal", () => {
     expect((await h.json("GET", `/directory_users?directory=${id}`)).data).toEqual([]);
     expect(await eventTypes(id)).toEqual([]);
 
+    // Credentials saved again after that test: the test no longer speaks for them.
+    h.clock.advance(1000);
+    expect((await portal.post(`/portal/directories/${id}/credentials`, entraForm())).status).toBe(303);
+    const stale = await portal.post(`/portal/directories/${id}/activate`);
+    expect(stale.status).toBe(409);
+    expect(await stale.text()).toContain("test it again");
+    expect((await h.json("GET", `/directories/${id}`)).state).toBe("validating");
+    h.clock.advance(1000);
+    expect((await portal.post(`/portal/directories/${id}/test`)).status).toBe(303);
+
     // Activate: linked (dsync.activated) and the first sync runs, appearing in the live log.
     expect((await portal.post(`/portal/directories/${id}/activate`)).status).toBe(303);
     const runs = await settledRuns(id);
@@ -146,6 +156,8 @@ describe("pull directory setup in the portal", () => {
       "portal.session.started",
       "directory.created",
       "directory.credentials.saved",
+      "directory.credentials.saved",
+      "directory.connection.tested",
       "directory.credentials.saved",
       "directory.connection.tested",
       "directory.activated",
