@@ -71,34 +71,25 @@ function compare(actual: unknown, op: string, expected: CompValue, caseExact: bo
   if (typeof expected === "number") {
     const n = typeof actual === "number" ? actual : typeof actual === "string" && actual.trim() !== "" ? Number(actual) : NaN;
     if (Number.isNaN(n)) return false;
-    return numeric(n, op, expected);
+    return ordered(n, op, expected);
   }
   if (typeof actual !== "string" && typeof actual !== "number" && typeof actual !== "boolean") return false;
   const a = caseExact ? String(actual) : String(actual).toLowerCase();
   const b = caseExact ? expected! : (expected as string).toLowerCase();
   switch (op) {
-    case "eq":
-      return a === b;
     case "co":
       return a.includes(b);
     case "sw":
       return a.startsWith(b);
     case "ew":
       return a.endsWith(b);
-    case "gt":
-      return a > b;
-    case "ge":
-      return a >= b;
-    case "lt":
-      return a < b;
-    case "le":
-      return a <= b;
     default:
-      return false;
+      return ordered(a, op, b);
   }
 }
 
-function numeric(a: number, op: string, b: number): boolean {
+/** eq and the ordering operators; any other operator does not match. */
+function ordered<T extends string | number>(a: T, op: string, b: T): boolean {
   switch (op) {
     case "eq":
       return a === b;
