@@ -84,3 +84,12 @@ export function StateBadge({ state, id }: { state: string; id?: string }) {
     </span>
   );
 }
+
+/** An error message for the admin, announced to screen readers; nothing when there is none. */
+export function Alert({ message }: { message?: string | null | undefined }) {
+  return message ? (
+    <p class="alert" role="alert">
+      {message}
+    </p>
+  ) : null;
+}

@@ -1,7 +1,7 @@
 // The attribute-mapping and role-mapping editors: forms over the directory's mapping, each with a
 // preview of a few users (what would change) before saving. Plain rendering; no database access.
 import type { Directory, DirectoryGroup, DirectoryUser } from "../model/index.js";
-import { Frame, type PageContext } from "./layout.js";
+import { Alert, Frame, type PageContext } from "./layout.js";
 
 
 /** One row of the attribute editor: a canonical field or custom attribute and its source paths. */
@@ -72,11 +72,7 @@ export function AttributeMappingPage({ ctx, data }: { ctx: PageContext; data: At
           Saved. {data.saved.users} users were mapped again; {data.saved.updated} changed.
         </p>
       ) : null}
-      {data.error ? (
-        <p class="alert" role="alert">
-          {data.error}
-        </p>
-      ) : null}
+      <Alert message={data.error} />
       <form method="post" action={`/portal/directories/${directory.id}/mapping`} class="stack wide">
         <input type="hidden" name="_csrf" value={ctx.session.csrfToken} />
         <table class="mapping">
@@ -185,11 +181,7 @@ export function RoleMappingPage({ ctx, data }: { ctx: PageContext; data: RoleMap
           Saved. {data.saved.users} users were checked; {data.saved.updated} got a new role.
         </p>
       ) : null}
-      {data.error ? (
-        <p class="alert" role="alert">
-          {data.error}
-        </p>
-      ) : null}
+      <Alert message={data.error} />
       {data.rows.length === 0 ? <p class="muted">This directory has no groups yet: roles can be mapped once its groups arrive.</p> : null}
       <form method="post" action={`/portal/directories/${directory.id}/roles`} class="stack wide">
         <input type="hidden" name="_csrf" value={ctx.session.csrfToken} />

@@ -5,7 +5,7 @@ import type { Branding } from "./branding.js";
 import type { Activity } from "./activity.js";
 import { IDP_CHOICES, idpChoice } from "./idps.js";
 import { SCIM_INSTRUCTIONS } from "./instructions.js";
-import { Frame, StateBadge, type PageContext } from "./layout.js";
+import { Alert, Frame, StateBadge, type PageContext } from "./layout.js";
 import { LiveLog } from "./live-log.js";
 import { PullSections, type PullView } from "./pull-pages.js";
 
@@ -51,11 +51,7 @@ export function NewDirectoryPage({ ctx, error, values }: { ctx: PageContext; err
   return (
     <Frame title="Connect a directory" {...frame(ctx)}>
       <h1>Connect a directory</h1>
-      {error ? (
-        <p class="alert" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <Alert message={error} />
       <form method="post" action="/portal/directories" class="stack">
         <input type="hidden" name="_csrf" value={ctx.session.csrfToken} />
         <fieldset>

@@ -5,7 +5,7 @@ import type { Directory } from "../model/index.js";
 import type { PullStatus } from "../sync/pull-link.js";
 import type { SyncRun } from "../sync/sync-runs.js";
 import { explainSyncFailure, explainSyncRun } from "./explain.js";
-import type { PageContext } from "./layout.js";
+import { Alert, type PageContext } from "./layout.js";
 import { resultBadge } from "./live-log.js";
 import { fieldName, type PullField, type PullInstructions } from "./pull-instructions.js";
 
@@ -163,11 +163,7 @@ function CredentialsForm({
   return (
     <form method="post" action={`/portal/directories/${directory.id}/credentials`} class="stack" id="credentials-form">
       <h3>Credentials</h3>
-      {state?.general ? (
-        <p class="alert" role="alert">
-          {state.general}
-        </p>
-      ) : null}
+      <Alert message={state?.general} />
       <input type="hidden" name="_csrf" value={ctx.session.csrfToken} />
       {guide.methods ? (
         <fieldset>
