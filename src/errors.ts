@@ -1,5 +1,6 @@
 // The one error type thrown below the HTTP edge, and the one code -> status mapping.
 // Each surface (REST, SCIM, portal) renders a GatewayError its own way in its own onError.
+import { HTTPException } from "hono/http-exception";
 
 /** The closed list of failure kinds every surface knows how to render. */
 export type ErrorCode =
@@ -69,3 +70,13 @@ export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 412 | 4
 }
 
 export const notFound = (what: string, id: string) => new GatewayError("not_found", `${what} not found: ${id}`);
+
+/** The error as a GatewayError when it is one the client caused (Hono raises some itself, e.g. for a malformed JSON body); null otherwise. */
+export function asGatewayError(error: Error): GatewayError | null {
+  if (error instanceof GatewayError) return error;
+  if (error instanceof HTTPException && error.status < 500) {
+    const code = error.status === 401 ? "unauthorized" : error.status === 404 ? "not_found" : error.status === 413 ? "payload_too_large" : "invalid_input";
+    return new GatewayError(code, error.message || "bad request");
+  }
+  return null;
+}

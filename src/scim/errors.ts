@@ -1,8 +1,7 @@
 // SCIM error responses (RFC 7644 §3.12): { schemas: [Error], status: "404", scimType?, detail }, always
 // as application/scim+json. The SCIM sub-app's onError renders every failure here, never the REST envelope.
 import type { Context } from "hono";
-import { HTTPException } from "hono/http-exception";
-import { GatewayError, statusOf } from "../errors.js";
+import { asGatewayError, GatewayError, statusOf } from "../errors.js";
 import type { ScimEnv } from "./env.js";
 
 export const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
@@ -47,11 +46,3 @@ export function renderScimError(error: Error, c: Context<ScimEnv>): Response {
   return scimJson(c, scimErrorBody(status, known.detail, known.scimType), status, headers);
 }
 
-function asGatewayError(error: Error): GatewayError | null {
-  if (error instanceof GatewayError) return error;
-  if (error instanceof HTTPException && error.status < 500) {
-    const code = error.status === 401 ? "unauthorized" : error.status === 404 ? "not_found" : error.status === 413 ? "payload_too_large" : "invalid_input";
-    return new GatewayError(code, error.message || "bad request");
-  }
-  return null;
-}
