@@ -15,31 +15,12 @@ const LZ4_FROM_EVENTS = 100;
 interface PendingEvent {
   id: string;
   event: EventType;
-  /** The payload as an object, or already serialized (emitJson). */
-  data: Record<string, unknown> | string;
+  data: Record<string, unknown>;
   seq: number;
-}
-
-/** An event as written, for callers that need to know what a write emitted. */
-export interface EmittedEvent {
-  id: string;
-  event: EventType;
-  directory_seq: number;
-}
-
-/** How a DirectoryWrite handles its events until flush. */
-export interface DirectoryWriteOptions {
-  /**
-   * Keep every event in memory until takePending() or flush() (a dry run reads them). Otherwise
-   * each full chunk is inserted as soon as it is complete, while the caller goes on working.
-   */
-  holdEvents?: boolean;
 }
 
 export class DirectoryWrite {
   private pending: PendingEvent[] = [];
-  /** Events already sent to the database in chunks, in sequence order. */
-  private readonly sent: EmittedEvent[] = [];
   /** Chunk inserts started but not yet awaited, and the first one's failure. */
   private inflight: Promise<unknown>[] = [];
   private failure: unknown = null;
@@ -51,7 +32,6 @@ export class DirectoryWrite {
     readonly now: Date,
     readonly directory: DirectoryRow,
     private seq: number,
-    private readonly options: DirectoryWriteOptions,
   ) {}
 
   /**
@@ -59,7 +39,7 @@ export class DirectoryWrite {
    * the transaction writes anything, so the transaction id is assigned after the lock is held: within
    * one directory, transaction ids then follow commit order, which the event feed relies on.
    */
-  static async begin(tx: Tx, scope: DirectoryScope, now: Date, options: DirectoryWriteOptions = {}): Promise<DirectoryWrite> {
+  static async begin(tx: Tx, scope: DirectoryScope, now: Date): Promise<DirectoryWrite> {
     // Sent together (one round trip on postgres.js): the server runs the select once the lock is
     // granted, with a fresh READ COMMITTED snapshot, so it reads the current event_seq.
     const lock = tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${scope.directoryId}, 0))`);
@@ -69,7 +49,7 @@ export class DirectoryWrite {
       .where(and(eq(directories.id, scope.directoryId), eq(directories.organizationId, scope.organizationId)));
     const [, [directory]] = await Promise.all([lock, select]);
     if (!directory) throw new GatewayError("not_found", `directory not found: ${scope.directoryId}`);
-    return new DirectoryWrite(tx, scope, now, directory, directory.eventSeq, options);
+    return new DirectoryWrite(tx, scope, now, directory, directory.eventSeq);
   }
 
   emit(event: EventType, data: Record<string, unknown>): void {
@@ -79,23 +59,31 @@ export class DirectoryWrite {
   }
 
   /**
-   * Like emit, with the payload already serialized as a JSON object text: bulk membership writes
-   * assemble many payloads from shared pre-rendered parts instead of building and serializing each.
+   * For events a statement of the caller's renders and inserts itself (membership events are built
+   * from the rows they name, in the statement that writes the edges): `insert(firstSeq)` numbers
+   * them from firstSeq on, in order, and returns how many it inserted. Events emitted before are
+   * sent first, so rows stay in sequence order.
    */
-  emitJson(event: EventType, json: string): void {
-    this.seq += 1;
-    this.pending.push({ id: newId("event"), event, data: json, seq: this.seq });
-    this.sendFullChunk();
+  async emitInDatabase<T>(insert: (firstSeq: number) => Promise<{ count: number; value: T }>): Promise<T> {
+    this.sendChunk();
+    const compression = this.chooseLz4();
+    const [, { count, value }] = await Promise.all([compression, insert(this.seq + 1)]);
+    this.seq += count;
+    return value;
+  }
+
+  private sendFullChunk(): void {
+    if (this.pending.length >= BULK_CHUNK) this.sendChunk();
   }
 
   /**
-   * Starts inserting a full chunk without waiting for it: the database parses and stores it while
+   * Starts inserting the buffered events without waiting: the database parses and stores them while
    * the caller renders the next events (statements on one connection run in order, so rows still
    * go in sequence order). flush() awaits it. A failed insert aborts the transaction, so the
    * caller's next statement fails too; flush() reports the insert's own error.
    */
-  private sendFullChunk(): void {
-    if (this.options.holdEvents || this.pending.length < BULK_CHUNK) return;
+  private sendChunk(): void {
+    if (this.pending.length === 0) return;
     const chunk = this.pending;
     this.pending = [];
     const insert = this.insertChunk(chunk).catch((error: unknown) => {
@@ -104,37 +92,32 @@ export class DirectoryWrite {
     this.inflight.push(insert);
   }
 
-  /**
-   * Group objects rendered as JSON text in this transaction, by group id, shared by the membership
-   * events of all the batches it applies. Reconcile drops an entry when it changes or deletes the
-   * group; no other writer can change them meanwhile (the directory's lock is held).
-   */
-  readonly groupJson = new Map<string, string>();
-
-  /**
-   * Hands over the events buffered so far without writing them: a dry run reads what a write would
-   * emit, then rolls the transaction back.
-   */
-  takePending(): { event: EventType; data: Record<string, unknown> }[] {
-    const taken = this.pending.map((e) => ({ event: e.event, data: typeof e.data === "string" ? (JSON.parse(e.data) as Record<string, unknown>) : e.data }));
-    this.pending = [];
-    return taken;
-  }
-
   /** Writes the buffered events and the new sequence high-water mark; call once, before commit. */
-  async flush(): Promise<EmittedEvent[]> {
+  async flush(): Promise<void> {
     const rest = this.pending;
     this.pending = [];
     await Promise.all(this.inflight);
     this.inflight = [];
     if (this.failure) throw this.failure;
-    if (this.sent.length + rest.length === 0) return [];
+    if (this.seq === this.directory.eventSeq) return;
     // The last chunk and the sequence's high-water mark go together (one round trip on postgres.js).
     await Promise.all([
       rest.length > 0 ? this.insertChunk(rest) : null,
       this.tx.update(directories).set({ eventSeq: this.seq }).where(eq(directories.id, this.scope.directoryId)),
     ]);
-    return this.sent.splice(0);
+  }
+
+  /**
+   * Events carry kilobytes each: lz4 compresses them several times faster than the default pglz,
+   * where the server has it (transaction-local; PGlite has not). Once per transaction, sent along
+   * with the statement that inserts events.
+   */
+  private chooseLz4(): Promise<unknown> | null {
+    if (this.compressionChosen) return null;
+    this.compressionChosen = true;
+    return this.tx.execute(sql`
+      select set_config('default_toast_compression', 'lz4', true)
+      where exists (select 1 from pg_settings where name = 'default_toast_compression' and 'lz4' = any(enumvals))`);
   }
 
   /**
@@ -144,18 +127,9 @@ export class DirectoryWrite {
    * `position` (a serial) follows the per-directory sequence too.
    */
   private async insertChunk(chunk: PendingEvent[]): Promise<void> {
-    for (const e of chunk) this.sent.push({ id: e.id, event: e.event, directory_seq: e.seq });
-    let compression: Promise<unknown> | null = null;
-    if (chunk.length >= LZ4_FROM_EVENTS && !this.compressionChosen) {
-      // Membership events carry kilobytes each: lz4 compresses them several times faster than the
-      // default pglz, where the server has it (transaction-local; PGlite has not). Sent with the insert.
-      this.compressionChosen = true;
-      compression = this.tx.execute(sql`
-        select set_config('default_toast_compression', 'lz4', true)
-        where exists (select 1 from pg_settings where name = 'default_toast_compression' and 'lz4' = any(enumvals))`);
-    }
+    const compression = chunk.length >= LZ4_FROM_EVENTS ? this.chooseLz4() : null;
     const json = `[${chunk
-      .map((e) => `{"id":"${e.id}","seq":${e.seq},"event":"${e.event}","data":${typeof e.data === "string" ? e.data : JSON.stringify(e.data)}}`)
+      .map((e) => `{"id":"${e.id}","seq":${e.seq},"event":"${e.event}","data":${JSON.stringify(e.data)}}`)
       .join(",")}]`;
     const insert = this.tx.execute(sql`
       insert into ${events} (id, organization_id, directory_id, directory_seq, event, data, created_at)

@@ -11,7 +11,7 @@ export type { DirectoryScope, Access } from "./scope.js";
 export { OPERATOR } from "./scope.js";
 export type { Ref, Change, UserResult, GroupResult, MembershipResult } from "./reconcile.js";
 export type { BatchedWrite, Clock, WriteOp, WriterOptions } from "./write-queue.js";
-export type { DirectoryWrite, EmittedEvent } from "./directory-write.js";
+export type { DirectoryWrite } from "./directory-write.js";
 export { ops };
 export { SnapshotRun, type MembershipEdge, type SnapshotCounts };
 export * from "./read.js";

@@ -1,13 +1,13 @@
 // Membership changes in bulk, for reconcile (the one writer; nothing else calls this): the member
-// changes of many groups in a handful of set-based statements, and their
-// dsync.group.user_added / user_removed events assembled from parts rendered once per batch
-// (each user once, each group once per transaction) instead of rendering every event from scratch.
+// changes of many groups in one set-based statement that also writes their
+// dsync.group.user_added / user_removed events, rendered by the database from the stored rows.
 import { and, eq, or, sql, type SQL } from "drizzle-orm";
-import { directoryGroups, directoryUsers, groupMemberships } from "../db/schema.js";
+import { directoryGroups, directoryUsers, events, groupMemberships } from "../db/schema.js";
+import { newId } from "../model/index.js";
 import { rowsOf, anyText } from "./bulk.js";
 import type { DirectoryWrite } from "./directory-write.js";
 import type { MemberChange, MembershipResult, Ref } from "./reconcile.js";
-import { directoryUserJsonHead, toDirectoryGroup, type GroupRow, type UserJsonRow } from "./render.js";
+import { toDirectoryGroup, type GroupRow } from "./render.js";
 
 /** A user as a batch resolves it: ids only; events read the whole user for the edges that changed. */
 interface UserKey {
@@ -57,103 +57,77 @@ export async function writeMemberships(
   });
   if (pairs.length === 0) return results;
 
-  const json = JSON.stringify(pairs.map((p) => ({ g: p.group.id, u: p.user.id })));
-  const changed = kind === "add" ? await insertEdges(w, json, pairs.length, mark) : await deleteEdges(w, json);
-  const applied = pairs.filter((p) => changed.has(`${p.group.id} ${p.user.id}`));
-  for (const p of applied) {
+  // Each pair carries the id its event gets if the pair changes anything (ids sort as pairs do).
+  const json = JSON.stringify(pairs.map((p, i) => ({ o: i, g: p.group.id, u: p.user.id, e: newId("event") })));
+  const changed = await w.emitInDatabase(async (firstSeq) => {
+    const rows = kind === "add" ? await insertEdges(w, json, firstSeq, mark) : await deleteEdges(w, json, firstSeq);
+    return { count: rows.length, value: new Set(rows.map((r) => `${r.group_id} ${r.user_id}`)) };
+  });
+  if (kind === "add" && mark && changed.size < pairs.length) await markExistingEdges(w, json, mark);
+  for (const p of pairs) {
+    if (!changed.has(`${p.group.id} ${p.user.id}`)) continue;
     const result = results[p.change]!;
     (kind === "add" ? result.added : result.removed).push(p.user.id);
   }
-  await emitMembershipEvents(w, kind, applied);
   return results;
 }
 
-/** Inserts the edges that do not exist yet; returns those it inserted ("group user" keys). */
-async function insertEdges(w: DirectoryWrite, json: string, pairs: number, mark: string | null): Promise<Set<string>> {
-  const inserted = rowsOf<{ group_id: string; user_id: string }>(
-    await w.tx.execute(sql`
-      insert into ${groupMemberships} (directory_id, group_id, user_id, sync_mark, created_at)
-      select ${w.scope.directoryId}, x.g, x.u, ${mark}, ${w.now.toISOString()}::timestamptz
-      from json_to_recordset(${json}::json) as x(g text, u text)
-      on conflict do nothing
-      returning group_id, user_id`),
-  );
-  if (mark && inserted.length < pairs) {
-    // Edges that were there already: this run saw them too.
-    await w.tx.execute(sql`
-      update ${groupMemberships} m set sync_mark = ${mark}
-      from json_to_recordset(${json}::json) as x(g text, u text)
-      where m.directory_id = ${w.scope.directoryId} and m.group_id = x.g and m.user_id = x.u and m.sync_mark is distinct from ${mark}`);
-  }
-  return new Set(inserted.map((r) => `${r.group_id} ${r.user_id}`));
-}
-
-/** Deletes the edges that exist; returns those it deleted. */
-async function deleteEdges(w: DirectoryWrite, json: string): Promise<Set<string>> {
-  const deleted = rowsOf<{ group_id: string; user_id: string }>(
-    await w.tx.execute(sql`
-      delete from ${groupMemberships} m
-      using json_to_recordset(${json}::json) as x(g text, u text)
-      where m.directory_id = ${w.scope.directoryId} and m.group_id = x.g and m.user_id = x.u
-      returning m.group_id, m.user_id`),
-  );
-  return new Set(deleted.map((r) => `${r.group_id} ${r.user_id}`));
-}
-
 /**
- * One event per applied edge, in order. Each carries the user with its groups as they stood right
- * after that edge's change (the same as applying the edges one by one): the user's groups are read
- * once after the whole batch, and the batch's later edges are undone in memory.
+ * The edges of `pairs` a data-modifying CTE returned (`changed`), numbered in pair order, and one
+ * event each: `{ directory_id, user, group }`, spliced by the same statement from the user's and
+ * the group's api_json (their API rendering, kept by triggers), so no payload is rendered, sent or
+ * parsed per event. The user carries no `groups`, as in WorkOS's membership events (WorkOS has
+ * deprecated the field for being unbounded).
  */
-async function emitMembershipEvents(w: DirectoryWrite, kind: "add" | "remove", applied: Pair[]): Promise<void> {
-  if (applied.length === 0) return;
-  const userIds = [...new Set(applied.map((p) => p.user.id))];
-  const groupsOf = new Map<string, Set<string>>(userIds.map((id) => [id, new Set()]));
-  // Both reads sent at once (one round trip on postgres.js).
-  const [edgeRows, userRows] = await Promise.all([
-    w.tx.execute(sql`
-      select user_id, group_id from ${groupMemberships}
-      where directory_id = ${w.scope.directoryId} and user_id = ${anyText(userIds)}`),
-    userJsonRows(w, userIds),
-  ]);
-  const edges = rowsOf<{ user_id: string; group_id: string }>(edgeRows);
-  const users = new Map(userRows.map((u) => [u.id, u]));
-  for (const e of edges) groupsOf.get(e.user_id)!.add(e.group_id);
-  // Back to the state before the batch: undo every edge it changed.
-  for (const p of applied) {
-    if (kind === "add") groupsOf.get(p.user.id)!.delete(p.group.id);
-    else groupsOf.get(p.user.id)!.add(p.group.id);
-  }
-  const groupIds = new Set(applied.map((p) => p.group.id));
-  for (const set of groupsOf.values()) for (const id of set) groupIds.add(id);
-  const groupJson = await renderedGroups(w, [...groupIds]);
-
-  const type = kind === "add" ? "dsync.group.user_added" : "dsync.group.user_removed";
-  const directoryId = JSON.stringify(w.scope.directoryId);
-  const heads = new Map<string, string>();
-  for (const p of applied) {
-    const groups = groupsOf.get(p.user.id)!;
-    if (kind === "add") groups.add(p.group.id);
-    else groups.delete(p.group.id);
-    let head = heads.get(p.user.id);
-    if (head === undefined) heads.set(p.user.id, (head = directoryUserJsonHead(users.get(p.user.id)!)));
-    // Ordered by group id, as reads list a user's groups.
-    const list = [...groups].sort().map((id) => groupJson.get(id)!);
-    w.emitJson(type, `{"directory_id":${directoryId},"user":${head}[${list.join(",")}]},"group":${groupJson.get(p.group.id)!}}`);
-  }
+function membershipEvents(w: DirectoryWrite, event: "dsync.group.user_added" | "dsync.group.user_removed", json: string, changed: SQL, firstSeq: number): SQL {
+  return sql`
+    with x as (select * from json_to_recordset(${json}::json) as x(o int, g text, u text, e text)),
+    changed as (${changed}),
+    applied as (
+      select x.o, x.e, x.g, x.u, row_number() over (order by x.o) as n
+      from changed c join x on x.g = c.group_id and x.u = c.user_id
+    ),
+    emitted as (
+      insert into ${events} (id, organization_id, directory_id, directory_seq, event, data, created_at)
+      select a.e, ${w.scope.organizationId}, ${w.scope.directoryId}, ${firstSeq - 1}::bigint + a.n, ${event},
+        (${`{"directory_id":${JSON.stringify(w.scope.directoryId)},"user":`}::text || u.api_json || ',"group":' || g.api_json || '}')::json,
+        ${w.now.toISOString()}::timestamptz
+      from applied a join ${directoryUsers} u on u.id = a.u join ${directoryGroups} g on g.id = a.g
+      order by a.n
+    )
+    select g as group_id, u as user_id from applied`;
 }
 
-/** Group objects as JSON text, from the transaction's cache or read and rendered once. */
-async function renderedGroups(w: DirectoryWrite, ids: string[]): Promise<Map<string, string>> {
-  const wanted = ids.filter((id) => !w.groupJson.has(id));
-  if (wanted.length > 0) {
-    const rows = await w.tx
-      .select()
-      .from(directoryGroups)
-      .where(and(eq(directoryGroups.directoryId, w.scope.directoryId), sql`${directoryGroups.id} = ${anyText(wanted)}`));
-    for (const row of rows) w.groupJson.set(row.id, JSON.stringify(toDirectoryGroup(row)));
-  }
-  return w.groupJson;
+/** Inserts the edges that do not exist yet, with their dsync.group.user_added events; returns the edges inserted. */
+async function insertEdges(w: DirectoryWrite, json: string, firstSeq: number, mark: string | null): Promise<Edge[]> {
+  const changed = sql`
+    insert into ${groupMemberships} (directory_id, group_id, user_id, sync_mark, created_at)
+    select ${w.scope.directoryId}, x.g, x.u, ${mark}, ${w.now.toISOString()}::timestamptz from x
+    on conflict do nothing
+    returning group_id, user_id`;
+  return rowsOf<Edge>(await w.tx.execute(membershipEvents(w, "dsync.group.user_added", json, changed, firstSeq)));
+}
+
+/** Deletes the edges that exist, with their dsync.group.user_removed events; returns the edges deleted. */
+async function deleteEdges(w: DirectoryWrite, json: string, firstSeq: number): Promise<Edge[]> {
+  const changed = sql`
+    delete from ${groupMemberships} m using x
+    where m.directory_id = ${w.scope.directoryId} and m.group_id = x.g and m.user_id = x.u
+    returning m.group_id, m.user_id`;
+  return rowsOf<Edge>(await w.tx.execute(membershipEvents(w, "dsync.group.user_removed", json, changed, firstSeq)));
+}
+
+/** A snapshot run saw these edges too, where they existed already: they get its mark. */
+async function markExistingEdges(w: DirectoryWrite, json: string, mark: string): Promise<void> {
+  await w.tx.execute(sql`
+    update ${groupMemberships} m set sync_mark = ${mark}
+    from json_to_recordset(${json}::json) as x(g text, u text)
+    where m.directory_id = ${w.scope.directoryId} and m.group_id = x.g and m.user_id = x.u and m.sync_mark is distinct from ${mark}`);
+}
+
+interface Edge {
+  group_id: string;
+  user_id: string;
 }
 
 /** The groups the refs name, aligned with them; null where none matches. */
@@ -179,32 +153,6 @@ async function resolveUsers(w: DirectoryWrite, refs: Ref[]): Promise<{ byId: Map
         .where(and(eq(directoryUsers.directoryId, w.scope.directoryId), refsIn(directoryUsers, refs)))
     : [];
   return { byId: new Map(rows.map((r) => [r.id, r])), byIdpId: new Map(rows.map((r) => [r.idpId, r])) };
-}
-
-/** Users by id with their jsonb columns as JSON text, for directoryUserJsonHead (never parsed here). */
-function userJsonRows(w: DirectoryWrite, ids: string[]): Promise<UserJsonRow[]> {
-  return w.tx
-    .select({
-      id: directoryUsers.id,
-      directoryId: directoryUsers.directoryId,
-      organizationId: directoryUsers.organizationId,
-      idpId: directoryUsers.idpId,
-      firstName: directoryUsers.firstName,
-      lastName: directoryUsers.lastName,
-      name: directoryUsers.name,
-      email: directoryUsers.email,
-      emails: sql<string>`${directoryUsers.emails}::text`,
-      username: directoryUsers.username,
-      jobTitle: directoryUsers.jobTitle,
-      state: directoryUsers.state,
-      customAttributes: sql<string>`${directoryUsers.customAttributes}::text`,
-      rawAttributes: sql<string>`${directoryUsers.rawAttributes}::text`,
-      role: sql<string | null>`${directoryUsers.role}::text`,
-      createdAt: directoryUsers.createdAt,
-      updatedAt: directoryUsers.updatedAt,
-    })
-    .from(directoryUsers)
-    .where(and(eq(directoryUsers.directoryId, w.scope.directoryId), refsIn(directoryUsers, ids.map((id) => ({ id })))));
 }
 
 /** Rows named by any of the refs (ids or IdP ids), with one parameter per kind however many. */

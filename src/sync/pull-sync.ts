@@ -3,7 +3,9 @@
 // the reconcile ops. Writes go to a WriteRunner: the reconciler, or a dry run's transaction that is
 // rolled back at the end (so a dry run executes exactly the diff a real run would).
 import { isRecordPage, type PullConnector, type SyncItem, type VendorRecord } from "../../connectors/types.js";
+import { and, count, eq, gt } from "drizzle-orm";
 import type { Db } from "../db/client.js";
+import { events } from "../db/schema.js";
 import { GatewayError } from "../errors.js";
 import type { CanonicalGroupInput, CanonicalUserInput } from "../model/index.js";
 import { userMappingFor, type UserMapping } from "../normalize/index.js";
@@ -248,31 +250,32 @@ const ROLLBACK = Symbol("dry run rollback");
 
 /**
  * Runs `body` against one transaction on the directory and rolls it back: the same reconcile code
- * runs, nothing is written and no event is emitted. Events are counted as they are buffered, so a
- * large snapshot keeps only the sample in memory. The directory stays locked meanwhile.
+ * runs and writes its events as a real run would; they are read back before the rollback, so
+ * nothing is kept and no event is delivered. The directory stays locked meanwhile.
  */
 export async function dryRun<T>(db: Db, scope: DirectoryScope, now: Date, body: (target: WriteRunner) => Promise<T>, sampleSize = 50): Promise<{ result: T; events: EventPreview }> {
-  const events: EventPreview = { total: 0, by_type: {}, sample: [] };
-  let result: { value: T } | null = null;
+  let outcome: { result: T; events: EventPreview } | null = null;
   try {
     await db.transaction(async (tx) => {
-      const w = await DirectoryWrite.begin(tx, scope, now, { holdEvents: true });
-      const target: WriteRunner = {
-        run: async (_scope, op) => {
-          const value = await op(w);
-          for (const e of w.takePending()) {
-            events.total += 1;
-            events.by_type[e.event] = (events.by_type[e.event] ?? 0) + 1;
-            if (events.sample.length < sampleSize) events.sample.push(e);
-          }
-          return value;
-        },
-      };
-      result = { value: await body(target) };
+      const w = await DirectoryWrite.begin(tx, scope, now);
+      const result = await body({ run: (_scope, op) => op(w) });
+      await w.flush();
+      outcome = { result, events: await emittedSince(tx, scope, w.directory.eventSeq, sampleSize) };
       throw ROLLBACK;
     });
   } catch (error) {
     if (error !== ROLLBACK) throw error;
   }
-  return { result: result!.value, events };
+  return outcome!;
+}
+
+/** The events of `scope` after sequence number `seq`: totals per type and the first ones in full. */
+async function emittedSince(tx: Db, scope: DirectoryScope, seq: number, sampleSize: number): Promise<EventPreview> {
+  const after = and(eq(events.directoryId, scope.directoryId), gt(events.directorySeq, seq));
+  const [totals, sample] = await Promise.all([
+    tx.select({ event: events.event, count: count() }).from(events).where(after).groupBy(events.event),
+    tx.select({ event: events.event, data: events.data }).from(events).where(after).orderBy(events.directorySeq).limit(sampleSize),
+  ]);
+  const by_type = Object.fromEntries(totals.map((t) => [t.event, t.count]));
+  return { total: totals.reduce((n, t) => n + t.count, 0), by_type, sample };
 }

@@ -154,7 +154,9 @@ export async function deleteUsers(w: DirectoryWrite, refs: Ref[]): Promise<Direc
   rows.sort((a, b) => positionOf(a) - positionOf(b));
   const groupsOf = await loadGroupsOf(w.tx, rows.map((r) => r.id));
   const deleted = rows.map((row) => toDirectoryUser(row, groupsOf.get(row.id) ?? []));
-  await w.tx.delete(directoryUsers).where(inArray(directoryUsers.id, rows.map((r) => r.id)));
+  const ids = rows.map((r) => r.id);
+  // Edges have no foreign keys (see schema.ts): they go here, in the same round trip.
+  await Promise.all([w.tx.delete(groupMemberships).where(inArray(groupMemberships.userId, ids)), w.tx.delete(directoryUsers).where(inArray(directoryUsers.id, ids))]);
   for (const user of deleted) w.emit("dsync.user.deleted", user);
   return deleted;
 }
@@ -196,7 +198,6 @@ export async function upsertGroups(
     const row: GroupRow = { ...current, ...groupColumns(group), syncMark: mark ?? current.syncMark, updatedAt: w.now };
     if (inserts.has(group.idp_id)) inserts.set(group.idp_id, row);
     else await w.tx.update(directoryGroups).set({ ...groupColumns(group), syncMark: row.syncMark, updatedAt: w.now }).where(eq(directoryGroups.id, current.id));
-    w.groupJson.delete(current.id);
     const rendered = toDirectoryGroup(row);
     w.emit("dsync.group.updated", { ...rendered, previous_attributes: previous });
     existing.set(group.idp_id, row);
@@ -217,9 +218,9 @@ export async function deleteGroups(w: DirectoryWrite, refs: Ref[]): Promise<Dire
   const members = hasRoleRules(w)
     ? (await w.tx.select({ userId: groupMemberships.userId }).from(groupMemberships).where(inArray(groupMemberships.groupId, rows.map((r) => r.id)))).map((m) => m.userId)
     : [];
-  await w.tx.delete(directoryGroups).where(inArray(directoryGroups.id, rows.map((r) => r.id)));
+  const ids = rows.map((r) => r.id);
+  await Promise.all([w.tx.delete(groupMemberships).where(inArray(groupMemberships.groupId, ids)), w.tx.delete(directoryGroups).where(inArray(directoryGroups.id, ids))]);
   const deleted = rows.map(toDirectoryGroup);
-  for (const row of rows) w.groupJson.delete(row.id);
   for (const group of deleted) w.emit("dsync.group.deleted", group);
   await recomputeRoles(w, members);
   return deleted;
@@ -308,7 +309,12 @@ export async function setDirectoryState(w: DirectoryWrite, state: DirectoryState
  */
 export async function deleteDirectory(w: DirectoryWrite): Promise<void> {
   w.emit("dsync.deleted", { ...toDirectory(w.directory), state: "deleting", updated_at: w.now.toISOString() });
-  await w.tx.delete(directories).where(eq(directories.id, w.scope.directoryId));
+  // Edges by group (the primary key's prefix); users and groups go with the directory (cascade).
+  const groups = w.tx.select({ id: directoryGroups.id }).from(directoryGroups).where(eq(directoryGroups.directoryId, w.scope.directoryId));
+  await Promise.all([
+    w.tx.delete(groupMemberships).where(inArray(groupMemberships.groupId, groups)),
+    w.tx.delete(directories).where(eq(directories.id, w.scope.directoryId)),
+  ]);
 }
 
 // ---------------------------------------------------------------- snapshot sweep

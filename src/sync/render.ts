@@ -1,4 +1,6 @@
-// Turns stored rows into the API's objects (WorkOS shapes). Pure; shared by reads and events.
+// Turns stored rows into the API's objects (WorkOS shapes). Pure; shared by reads and events. The
+// database keeps the same rendering of each user and group in api_json (migration 0003), for
+// membership events written in bulk; test/render-sql.test.ts holds the two equal.
 import type { InferSelectModel } from "drizzle-orm";
 import type { directories, directoryGroups, directoryUsers } from "../db/schema.js";
 import type { CanonicalGroup, CanonicalUser, Directory, DirectoryGroup, DirectoryState, DirectoryType, DirectoryUser } from "../model/index.js";
@@ -52,33 +54,6 @@ export function toDirectoryUser(row: UserRow, groups: GroupRow[]): DirectoryUser
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
-}
-
-/**
- * A stored user whose jsonb columns were read as JSON text (`::text`): membership events embed the
- * user, and a large batch renders many of them without parsing and re-serializing those columns.
- */
-export type UserJsonRow = Omit<UserRow, "emails" | "customAttributes" | "rawAttributes" | "role" | "syncMark"> & {
-  emails: string;
-  customAttributes: string;
-  rawAttributes: string;
-  role: string | null;
-};
-
-/**
- * toDirectoryUser as JSON text, left open after `"groups":` so the caller appends the groups array
- * and the closing brace. Same fields and values as toDirectoryUser (render.test.ts holds them equal).
- */
-export function directoryUserJsonHead(row: UserJsonRow): string {
-  const s = JSON.stringify;
-  return (
-    `{"object":"directory_user","id":${s(row.id)},"idp_id":${s(row.idpId)},"first_name":${s(row.firstName)},` +
-    `"last_name":${s(row.lastName)},"name":${s(row.name)},"email":${s(row.email)},"emails":${row.emails},` +
-    `"username":${s(row.username)},"job_title":${s(row.jobTitle)},"state":${s(row.state)},` +
-    `"custom_attributes":${row.customAttributes},"raw_attributes":${row.rawAttributes},"role":${row.role ?? "null"},` +
-    `"directory_id":${s(row.directoryId)},"organization_id":${s(row.organizationId)},` +
-    `"created_at":${s(row.createdAt.toISOString())},"updated_at":${s(row.updatedAt.toISOString())},"groups":`
-  );
 }
 
 export function toDirectory(row: DirectoryRow): Directory {
