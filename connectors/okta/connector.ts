@@ -138,12 +138,17 @@ export class OktaConnector implements PullConnector {
     );
   }
 
+  /**
+   * A group's members, through the SDK's own Collection (its auth, retries and Link paging) but as
+   * plain JSON: listGroupUsers turns every member into a full User model only for us to read its id,
+   * which was most of a snapshot's CPU (500,000 models for 100,000 users in 2,000 groups).
+   */
   private async *members(groupId: string, signal: AbortSignal): AsyncIterable<VendorRecord[]> {
-    yield* batches(
-      await (await this.client()).groupApi.listGroupUsers({ groupId, limit: 1000 }),
-      (user) => ({ kind: "membership", groupId, userId: String(user.id) }),
-      signal,
-    );
+    const client = await this.client();
+    const sdk = await import("@okta/okta-sdk-nodejs");
+    const url = new URL(`/api/v1/groups/${encodeURIComponent(groupId)}/users?limit=1000`, this.options.credentials.org_url).href;
+    const members = new sdk.Collection(client.http, url, {} as never) as unknown as AsyncIterable<{ id: string }>;
+    yield* batches(members, (user) => ({ kind: "membership", groupId, userId: String(user.id) }), signal);
   }
 
   /**
