@@ -121,10 +121,11 @@ export class DirectoryWrite {
   }
 
   /**
-   * One statement for up to BULK_CHUNK events: the rows travel as one jsonb parameter, payloads
-   * spliced in as they are (see bulk.ts). jsonb, not json: json_to_recordset re-reads each nested
-   * payload as text, several times slower for kilobyte payloads. Rows go in sequence order, so
-   * `position` (a serial) follows the per-directory sequence too.
+   * One statement for up to BULK_CHUNK events: the rows travel as one json parameter, payloads
+   * spliced in as they are. json, not jsonb (unlike bulk.ts): events.data is json, so each payload
+   * is stored as the text it arrived as, never parsed into jsonb and printed back (measured ~30 %
+   * faster for 1.4 KB payloads). Rows go in sequence order, so `position` (a serial) follows the
+   * per-directory sequence too.
    */
   private async insertChunk(chunk: PendingEvent[]): Promise<void> {
     const compression = chunk.length >= LZ4_FROM_EVENTS ? this.chooseLz4() : null;
@@ -134,7 +135,7 @@ export class DirectoryWrite {
     const insert = this.tx.execute(sql`
       insert into ${events} (id, organization_id, directory_id, directory_seq, event, data, created_at)
       select x.id, ${this.scope.organizationId}, ${this.scope.directoryId}, x.seq, x.event, x.data, ${this.now.toISOString()}::timestamptz
-      from jsonb_to_recordset(${json}::jsonb) as x(id text, seq bigint, event text, data jsonb)`);
+      from json_to_recordset(${json}::json) as x(id text, seq bigint, event text, data json)`);
     await Promise.all([compression, insert]);
   }
 }
