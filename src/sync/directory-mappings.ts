@@ -11,7 +11,7 @@ import { CanonicalUser } from "../model/index.js";
 import { normalizeUserRecord, userMappingFor, type MappingOverride, type RoleMapping } from "../normalize/index.js";
 import type { DirectoryWrite } from "./directory-write.js";
 import { resolveManagerRefs } from "./manager-refs.js";
-import { upsertUsers } from "./reconcile.js";
+import { writeUsers } from "./reconcile.js";
 import { toCanonicalUser } from "./render.js";
 import { recomputeRolesPage } from "./roles.js";
 import type { DirectoryScope } from "./scope.js";
@@ -60,9 +60,9 @@ async function renormalizePage(w: DirectoryWrite, after: string | null, limit: n
   const mapping = userMappingFor(w.directory);
   // As on every write: an Entra SCIM manager reference names our id, stored as the manager's idp_id.
   const users = await resolveManagerRefs(w.tx, w.scope, rows.map((r) => normalizeUserRecord(mapping, r.rawAttributes, r.idpId)));
-  // The rows were read under this transaction's lock: upsertUsers need not read them again.
-  const results = await upsertUsers(w, users, { existing: rows });
-  return { last: rows.at(-1)!.id, users: rows.length, updated: results.filter((r) => r.change === "updated").length };
+  // The rows were read under this transaction's lock: writeUsers need not read them again.
+  const changes = await writeUsers(w, users, { existing: rows });
+  return { last: rows.at(-1)!.id, users: rows.length, updated: changes.filter((change) => change === "updated").length };
 }
 
 /**

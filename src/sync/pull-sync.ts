@@ -10,7 +10,7 @@ import { GatewayError } from "../errors.js";
 import type { CanonicalGroupInput, CanonicalUserInput } from "../model/index.js";
 import { userMappingFor, type UserMapping } from "../normalize/index.js";
 import { DirectoryWrite } from "./directory-write.js";
-import { addMemberships, deactivateUser, deleteGroups, deleteUsers, removeMemberships, upsertGroups, upsertUsers, type Change, type MemberChange, type Ref } from "./reconcile.js";
+import { addMemberships, deactivateUser, deleteGroups, deleteUsers, removeMemberships, upsertGroups, writeUsers, type Change, type MemberChange, type Ref } from "./reconcile.js";
 import type { UnseenPreview } from "./reconcile-preview.js";
 import type { DirectoryScope } from "./scope.js";
 import { readAhead } from "./read-ahead.js";
@@ -183,7 +183,7 @@ export async function applyChanges(
 async function applyChangePage(w: DirectoryWrite, records: VendorRecord[], normalizer: Normalizer, tally: Tally): Promise<void> {
   const mapping = userMappingFor(w.directory);
   const users = records.flatMap((r) => (r.kind === "user" ? [normalizer.normalizeUser(r.id, r.raw, mapping)] : []));
-  for (const result of await upsertUsers(w, users)) tally.users[result.change] += 1;
+  for (const change of await writeUsers(w, users)) tally.users[change] += 1;
 
   const hard = records.flatMap((r) => (r.kind === "user_removed" && !r.soft ? [{ idp_id: r.id }] : []));
   if (hard.length) tally.users.deleted += (await deleteUsers(w, hard)).length;

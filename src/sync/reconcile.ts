@@ -65,18 +65,30 @@ export interface UpsertUsersOptions extends MarkOptions {
   existing?: UserRow[];
 }
 
-export async function upsertUsers(
+export async function upsertUsers(w: DirectoryWrite, inputs: CanonicalUserInput[], options: UpsertUsersOptions = {}): Promise<UserResult[]> {
+  return (await applyUsers(w, inputs, options, true)) as UserResult[];
+}
+
+/**
+ * upsertUsers for callers that only count what changed (a pull sync): an unchanged user is neither
+ * rendered nor are its groups read, which a daily full sync of an unchanged directory did for every user.
+ */
+export async function writeUsers(w: DirectoryWrite, inputs: CanonicalUserInput[], options: UpsertUsersOptions = {}): Promise<Change[]> {
+  return (await applyUsers(w, inputs, options, false)).map((r) => r.change);
+}
+
+async function applyUsers(
   w: DirectoryWrite,
   inputs: CanonicalUserInput[],
-  options: UpsertUsersOptions = {},
-): Promise<UserResult[]> {
+  options: UpsertUsersOptions,
+  renderUnchanged: boolean,
+): Promise<{ change: Change; user?: DirectoryUser }[]> {
   const users = inputs.map(canonicalUser);
   if (users.length === 0) return [];
   const stored = options.existing ?? (await selectUsers(w, inArray(directoryUsers.idpId, unique(users.map((u) => u.idp_id)))));
   const existing = new Map(stored.map((r) => [r.idpId, r]));
-  const groupsOf = await loadGroupsOf(w.tx, [...existing.values()].map((r) => r.id));
   const mark = options.mark ?? null;
-  const results: UserResult[] = [];
+  const outcomes: { change: Change; row: UserRow; previous?: Record<string, unknown> }[] = [];
   const unchangedIds: string[] = [];
   // New and changed rows are written together after the loop: one statement per chunk, not one per user.
   const inserts = new Map<string, UserRow>();
@@ -90,28 +102,34 @@ export async function upsertUsers(
     if (inputs[i]!.role === undefined) user.role = current ? current.role : defaultRole;
     if (!current) {
       const row: UserRow = { ...userColumns(user), id: newId("directory_user"), ...scopeColumns(w), syncMark: mark, createdAt: w.now, updatedAt: w.now };
-      const rendered = toDirectoryUser(row, []);
-      w.emit("dsync.user.created", rendered);
       existing.set(user.idp_id, row);
       inserts.set(user.idp_id, row);
-      results.push({ user: rendered, change: "created" });
+      outcomes.push({ change: "created", row });
       continue;
     }
     const previous = previousAttributes(toCanonicalUser(current), user, USER_COMPARED_FIELDS);
     if (!previous) {
       if (!inserts.has(user.idp_id)) unchangedIds.push(current.id);
-      results.push({ user: toDirectoryUser(current, groupsOf.get(current.id) ?? []), change: "unchanged" });
+      outcomes.push({ change: "unchanged", row: current });
       continue;
     }
     const row: UserRow = { ...current, ...userColumns(user), syncMark: mark ?? current.syncMark, updatedAt: w.now };
     // The same user twice in one batch: the second version replaces the pending insert.
     if (inserts.has(user.idp_id)) inserts.set(user.idp_id, row);
     else updates.set(current.id, { id: current.id, ...userColumns(user), syncMark: row.syncMark, updatedAt: w.now });
-    const rendered = toDirectoryUser(row, groupsOf.get(row.id) ?? []);
-    w.emit("dsync.user.updated", { ...rendered, previous_attributes: previous });
     existing.set(user.idp_id, row);
-    results.push({ user: rendered, change: "updated" });
+    outcomes.push({ change: "updated", row, previous });
   }
+  // Groups of the users an event or a result shows; a new user has none yet.
+  const shown = outcomes.filter((o) => o.change === "updated" || (o.change === "unchanged" && renderUnchanged));
+  const groupsOf = await loadGroupsOf(w.tx, unique(shown.map((o) => o.row.id)));
+  const results = outcomes.map(({ change, row, previous }) => {
+    if (change === "unchanged") return { change, ...(renderUnchanged ? { user: toDirectoryUser(row, groupsOf.get(row.id) ?? []) } : {}) };
+    const user = toDirectoryUser(row, change === "created" ? [] : (groupsOf.get(row.id) ?? []));
+    if (change === "created") w.emit("dsync.user.created", user);
+    else w.emit("dsync.user.updated", { ...user, previous_attributes: previous });
+    return { change, user };
+  });
   await insertRows(w.tx, directoryUsers, [...inserts.values()]);
   await updateRows(w.tx, directoryUsers, [...updates.values()], eq(directoryUsers.directoryId, w.scope.directoryId));
   if (mark && unchangedIds.length > 0) {

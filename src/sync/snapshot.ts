@@ -4,7 +4,7 @@
 import { monotonicFactory } from "ulid";
 import type { CanonicalGroupInput, CanonicalUserInput } from "../model/index.js";
 import type { DirectoryWrite } from "./directory-write.js";
-import { addMemberships, sweepUnseen, upsertGroups, upsertUsers, type Change, type Ref } from "./reconcile.js";
+import { addMemberships, sweepUnseen, upsertGroups, writeUsers, type Change, type Ref } from "./reconcile.js";
 import type { DirectoryScope } from "./scope.js";
 import type { WriteOp } from "./write-queue.js";
 import { countUnseen, type UnseenPreview } from "./reconcile-preview.js";
@@ -95,7 +95,7 @@ export class SnapshotRun {
       for (const part of parts) {
         if (part.kind === "users") {
           const users = typeof part.users === "function" ? part.users(w) : part.users;
-          for (const r of await upsertUsers(w, users, { mark: this.mark })) counts.users[r.change] += 1;
+          for (const change of await writeUsers(w, users, { mark: this.mark })) counts.users[change] += 1;
         } else if (part.kind === "groups") {
           const groups = typeof part.groups === "function" ? part.groups(w) : part.groups;
           for (const r of await upsertGroups(w, groups, { mark: this.mark })) counts.groups[r.change] += 1;
