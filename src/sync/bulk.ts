@@ -81,6 +81,11 @@ export function anyText(values: readonly string[]): SQL {
   return sql`any(array(select json_array_elements_text(${JSON.stringify(values)}::json)))`;
 }
 
+/** `column = any(values)` in one parameter however many values (anyText); plain `=` for one value. */
+export function inTexts(column: PgColumn, values: readonly string[]): SQL {
+  return values.length === 1 ? sql`${column} = ${values[0]}` : sql`${column} = ${anyText(values)}`;
+}
+
 /** Rows of a raw statement, whichever driver ran it (postgres.js returns the rows, PGlite { rows }). */
 export function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];

@@ -19,7 +19,7 @@ import {
   type DirectoryUser,
 } from "../model/index.js";
 import { asJson, previousAttributes } from "./diff.js";
-import { insertRows, updateRows } from "./bulk.js";
+import { inTexts, insertRows, updateRows } from "./bulk.js";
 import type { DirectoryWrite } from "./directory-write.js";
 import { writeMemberships } from "./membership-writes.js";
 import { defaultRoleOf, hasRoleRules, recomputeRoles } from "./roles.js";
@@ -85,7 +85,7 @@ async function applyUsers(
 ): Promise<{ change: Change; user?: DirectoryUser }[]> {
   const users = inputs.map(canonicalUser);
   if (users.length === 0) return [];
-  const stored = options.existing ?? (await selectUsers(w, inArray(directoryUsers.idpId, unique(users.map((u) => u.idp_id)))));
+  const stored = options.existing ?? (await selectUsers(w, inTexts(directoryUsers.idpId, unique(users.map((u) => u.idp_id)))));
   const existing = new Map(stored.map((r) => [r.idpId, r]));
   const mark = options.mark ?? null;
   const outcomes: { change: Change; row: UserRow; previous?: Record<string, unknown> }[] = [];
@@ -133,7 +133,7 @@ async function applyUsers(
   await insertRows(w.tx, directoryUsers, [...inserts.values()]);
   await updateRows(w.tx, directoryUsers, [...updates.values()], eq(directoryUsers.directoryId, w.scope.directoryId));
   if (mark && unchangedIds.length > 0) {
-    await w.tx.update(directoryUsers).set({ syncMark: mark }).where(inArray(directoryUsers.id, unchangedIds));
+    await w.tx.update(directoryUsers).set({ syncMark: mark }).where(inTexts(directoryUsers.id, unchangedIds));
   }
   return results;
 }
@@ -174,7 +174,7 @@ export async function deleteUsers(w: DirectoryWrite, refs: Ref[]): Promise<Direc
   const deleted = rows.map((row) => toDirectoryUser(row, groupsOf.get(row.id) ?? []));
   const ids = rows.map((r) => r.id);
   // Edges have no foreign keys (see schema.ts): they go here, in the same round trip.
-  await Promise.all([w.tx.delete(groupMemberships).where(inArray(groupMemberships.userId, ids)), w.tx.delete(directoryUsers).where(inArray(directoryUsers.id, ids))]);
+  await Promise.all([w.tx.delete(groupMemberships).where(inTexts(groupMemberships.userId, ids)), w.tx.delete(directoryUsers).where(inTexts(directoryUsers.id, ids))]);
   for (const user of deleted) w.emit("dsync.user.deleted", user);
   return deleted;
 }
@@ -189,7 +189,7 @@ export async function upsertGroups(
   const groups = inputs.map((input) => asJson(CanonicalGroup.parse(input)));
   if (groups.length === 0) return [];
   const existing = new Map(
-    (await selectGroups(w, inArray(directoryGroups.idpId, unique(groups.map((g) => g.idp_id))))).map((r) => [r.idpId, r]),
+    (await selectGroups(w, inTexts(directoryGroups.idpId, unique(groups.map((g) => g.idp_id))))).map((r) => [r.idpId, r]),
   );
   const mark = options.mark ?? null;
   const results: GroupResult[] = [];
@@ -223,7 +223,7 @@ export async function upsertGroups(
   }
   await insertRows(w.tx, directoryGroups, [...inserts.values()]);
   if (mark && unchangedIds.length > 0) {
-    await w.tx.update(directoryGroups).set({ syncMark: mark }).where(inArray(directoryGroups.id, unchangedIds));
+    await w.tx.update(directoryGroups).set({ syncMark: mark }).where(inTexts(directoryGroups.id, unchangedIds));
   }
   return results;
 }
@@ -408,8 +408,8 @@ function refCondition(table: RefTable, ref: Ref) {
 function refsCondition(table: RefTable, refs: Ref[]) {
   const ids = refs.flatMap((r) => ("id" in r ? [r.id] : []));
   const idpIds = refs.flatMap((r) => ("idp_id" in r ? [r.idp_id] : []));
-  if (ids.length && idpIds.length) return sql`(${inArray(table.id, ids)} or ${inArray(table.idpId, idpIds)})`;
-  return ids.length ? inArray(table.id, ids) : idpIds.length ? inArray(table.idpId, idpIds) : sql`false`;
+  if (ids.length && idpIds.length) return sql`(${inTexts(table.id, ids)} or ${inTexts(table.idpId, idpIds)})`;
+  return ids.length ? inTexts(table.id, ids) : idpIds.length ? inTexts(table.idpId, idpIds) : sql`false`;
 }
 
 function selectUsers(w: DirectoryWrite, condition: SQL) {
@@ -446,7 +446,7 @@ export async function loadGroupsOf(tx: Db, userIds: string[]): Promise<Map<strin
     .select({ userId: groupMemberships.userId, group: directoryGroups })
     .from(groupMemberships)
     .innerJoin(directoryGroups, eq(directoryGroups.id, groupMemberships.groupId))
-    .where(inArray(groupMemberships.userId, userIds))
+    .where(inTexts(groupMemberships.userId, userIds))
     .orderBy(directoryGroups.id);
   for (const row of rows) byUser.get(row.userId)!.push(row.group);
   return byUser;
