@@ -119,11 +119,11 @@ export class OktaConnector implements PullConnector {
   }
 
   private async *users(filter: string, signal: AbortSignal): AsyncIterable<VendorRecord[]> {
-    yield* batches(await (await this.client()).userApi.listUsers({ filter, limit: PAGE }), (user) => ({ kind: "user", id: String(user.id), raw: plain(user) }), signal);
+    yield* batches(await this.list("/api/v1/users", { filter, limit: PAGE }), (user) => ({ kind: "user", id: String(user.id), raw: withoutLinks(user) }), signal);
   }
 
   private async *groups(filter: string | undefined, signal: AbortSignal): AsyncIterable<VendorRecord[]> {
-    const collection = await (await this.client()).groupApi.listGroups({ ...(filter ? { filter } : {}), limit: PAGE });
+    const collection = await this.list("/api/v1/groups", { ...(filter ? { filter } : {}), limit: PAGE });
     yield* batches(
       collection,
       (group) => {
@@ -132,23 +132,28 @@ export class OktaConnector implements PullConnector {
           this.builtInGroups.add(String(group.id));
           return null;
         }
-        return { kind: "group", id: String(group.id), raw: plain(group) };
+        return { kind: "group", id: String(group.id), raw: withoutLinks(group) };
       },
       signal,
     );
   }
 
-  /**
-   * A group's members, through the SDK's own Collection (its auth, retries and Link paging) but as
-   * plain JSON: listGroupUsers turns every member into a full User model only for us to read its id,
-   * which was most of a snapshot's CPU (500,000 models for 100,000 users in 2,000 groups).
-   */
   private async *members(groupId: string, signal: AbortSignal): AsyncIterable<VendorRecord[]> {
-    const client = await this.client();
-    const sdk = await import("@okta/okta-sdk-nodejs");
-    const url = new URL(`/api/v1/groups/${encodeURIComponent(groupId)}/users?limit=1000`, this.options.credentials.org_url).href;
-    const members = new sdk.Collection(client.http, url, {} as never) as unknown as AsyncIterable<{ id: string }>;
+    const members = await this.list(`/api/v1/groups/${encodeURIComponent(groupId)}/users`, { limit: 1000 });
     yield* batches(members, (user) => ({ kind: "membership", groupId, userId: String(user.id) }), signal);
+  }
+
+  /**
+   * A list endpoint's items as the JSON Okta sent, through the SDK's own Collection (its auth,
+   * 429 retries and Link paging). Not the SDK's list methods: their models drop fields (a group's
+   * source and custom profile attributes, a user's credentials.emails; idp-apis.md §3.10), and
+   * building and re-serializing 600,000 models was most of a 100,000-user snapshot's CPU.
+   */
+  private async list(path: string, query: Record<string, string | number>): Promise<AsyncIterable<Record<string, unknown>>> {
+    const [client, sdk] = await Promise.all([this.client(), import("@okta/okta-sdk-nodejs")]);
+    const url = new URL(path, this.options.credentials.org_url);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, String(value));
+    return new sdk.Collection(client.http, url.href, {} as never) as unknown as AsyncIterable<Record<string, unknown>>;
   }
 
   /**
@@ -245,11 +250,10 @@ async function* batches<T>(collection: AsyncIterable<T>, map: (item: NonNullable
   if (page.length) yield page;
 }
 
-/** The SDK's model instance as plain JSON (dates as ISO strings), for raw_attributes. */
-function plain(model: unknown): Record<string, unknown> {
-  const json = JSON.parse(JSON.stringify(model)) as Record<string, unknown>;
-  delete json._links;
-  return json;
+/** An Okta resource for raw_attributes: as sent, without its hypermedia links. */
+function withoutLinks(resource: Record<string, unknown>): Record<string, unknown> {
+  const { _links: _omitted, ...rest } = resource;
+  return rest;
 }
 
 function parseCursor(cursor: SyncCursor): OktaCursor {

@@ -152,3 +152,25 @@ describe("Okta connector", () => {
     }
   });
 });
+
+describe("Okta connector records", () => {
+  it("carry what Okta sent, which the SDK's models drop (a group's custom profile attributes), without _links", async () => {
+    const directory = new OktaDirectory();
+    const own = await startOktaEmulator({ directory });
+    try {
+      const apiToken = directory.addApiToken();
+      directory.createGroup({ name: "Payroll", description: "From Workday", costCenter: "CC-4711" }, "APP_GROUP");
+      directory.createUser({ email: "ann@example.com", firstName: "Ann", lastName: "Lee" });
+      const source = new OktaConnector({ credentials: { org_url: own.url, api_token: apiToken } as never, now: () => directory.now });
+      const { records } = await drain(source.snapshot(signal()));
+      const group = records.find((r) => r.kind === "group" && (r.raw.profile as { name?: string }).name === "Payroll") as Extract<VendorRecord, { kind: "group" }>;
+      expect(group.raw).toMatchObject({ type: "APP_GROUP", profile: { costCenter: "CC-4711" } });
+      const user = records.find((r) => r.kind === "user") as Extract<VendorRecord, { kind: "user" }>;
+      expect(user.raw).toMatchObject({ status: "ACTIVE", profile: { email: "ann@example.com" }, credentials: { provider: { type: "OKTA" } } });
+      expect(user.raw).not.toHaveProperty("_links");
+      expect(group.raw).not.toHaveProperty("_links");
+    } finally {
+      await own.close();
+    }
+  });
+});
