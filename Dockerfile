@@ -7,5 +7,6 @@ RUN npm ci --omit=dev
 COPY tsconfig.json ./
 COPY migrations ./migrations
 COPY src ./src
+COPY connectors ./connectors
 EXPOSE 8080
 CMD ["node", "--import", "tsx", "src/main.ts", "all"]
