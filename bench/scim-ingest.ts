@@ -3,12 +3,15 @@
 // extension), create groups, add members in PATCH batches of 50, deactivate 10% (half Entra-style
 // "False", half Okta-style path-less replace), look users up by userName, delete 10%. Prints ops/s,
 // p50 / p99 per phase and the events each phase produced; every request must be answered 2xx.
+// Each timed phase directly follows the same phase, untimed, on a second directory (see WARMUP below):
+// the figures are a warm gateway's. BENCH_WARMUP=0 measures a cold process, as earlier figures in
+// BENCHMARKS.md did (with node:http's client, which cost the machine 0.2-0.4 ms of CPU per request).
 // Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench npx tsx bench/scim-ingest.ts [users] [clients]
 // A fresh database is created beside DATABASE_URL's and dropped afterwards. BENCH_GATEWAY_NODE_ARGS adds
 // node options to the gateway process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for a CPU profile.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import http from "node:http";
+import net from "node:net";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
@@ -76,9 +79,18 @@ async function rest(method: string, path: string, body?: unknown) {
 }
 
 const org = await rest("POST", "/organizations", { name: "Bench Co" });
-const directory = await rest("POST", "/directories", { organization_id: org.id, type: "okta scim v2.0", name: "Bench" });
-const base: string = `${gateway}${new URL(directory.scim.base_url).pathname}`;
-const token: string = directory.scim.token;
+/** A directory's SCIM base URL (on this gateway) and bearer token. */
+interface Target {
+  id: string;
+  /** The SCIM base URL's path. */
+  path: string;
+  token: string;
+}
+async function scimDirectory(name: string): Promise<Target> {
+  const created = await rest("POST", "/directories", { organization_id: org.id, type: "okta scim v2.0", name });
+  return { id: created.id, path: new URL(created.scim.base_url).pathname, token: created.scim.token };
+}
+const directory = await scimDirectory("Bench");
 
 // ---------------------------------------------------------------- load generator
 
@@ -92,27 +104,100 @@ interface PhaseResult {
   failures: string[];
 }
 
-// node:http with a keep-alive agent, one socket per client: several times cheaper in CPU than fetch
-// (undici), which on this 2-core machine competes with the gateway and Postgres it is measuring.
-const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+/**
+ * One keep-alive HTTP/1.1 connection of the load generator, one request at a time. It shares the two
+ * cores with the gateway and Postgres, and node:http's client took as much CPU per request as the
+ * gateway's whole handling of a discovery request (0.18 ms); writing the request in one string and
+ * slicing the response takes a fraction of it. Responses carry Content-Length or chunked bodies; an
+ * idle connection is replaced before the server's keep-alive timeout (5 s) can close it under a request.
+ */
+class Connection {
+  private socket: net.Socket | null = null;
+  private lastUsed = 0;
+  private received: Buffer = Buffer.alloc(0);
+  private waiting: { resolve(r: { status: number; text: string }): void; reject(e: Error): void } | null = null;
 
-function scim(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers: Record<string, string | number> = { authorization: `Bearer ${token}`, "content-type": "application/scim+json" };
-  if (payload !== undefined) headers["content-length"] = Buffer.byteLength(payload);
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${path}`, { method, agent, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
-      });
-      res.on("error", reject);
+  constructor(private readonly url: URL) {}
+
+  request(method: string, path: string, token: string, payload: string | undefined): Promise<{ status: number; text: string }> {
+    if (!this.socket || performance.now() - this.lastUsed > 4000) this.connect();
+    const length = payload === undefined ? "" : `content-length: ${Buffer.byteLength(payload)}\r\n`;
+    const head = `${method} ${path} HTTP/1.1\r\nhost: ${this.url.host}\r\nconnection: keep-alive\r\nauthorization: Bearer ${token}\r\ncontent-type: application/scim+json\r\n${length}\r\n`;
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.socket!.write(payload === undefined ? head : head + payload);
     });
-    req.on("error", reject);
-    req.end(payload);
-  });
+  }
+
+  private connect(): void {
+    this.socket?.destroy();
+    const socket = net.connect(Number(this.url.port), this.url.hostname);
+    socket.setNoDelay(true);
+    // A replaced socket's events are not this connection's any more.
+    socket.on("data", (chunk: Buffer) => this.socket === socket && this.onData(chunk));
+    socket.on("error", (error) => this.socket === socket && this.fail(error));
+    socket.on("close", () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.fail(new Error("connection closed"));
+    });
+    this.socket = socket;
+    this.received = Buffer.alloc(0);
+  }
+
+  private fail(error: Error): void {
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.reject(error);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.received = this.received.length === 0 ? chunk : Buffer.concat([this.received, chunk]);
+    const end = this.received.indexOf("\r\n\r\n");
+    if (end < 0) return;
+    const head = this.received.toString("latin1", 0, end);
+    const status = Number(head.slice(9, 12));
+    const lengthMatch = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    let text: string;
+    let consumed: number;
+    if (lengthMatch) {
+      consumed = end + 4 + Number(lengthMatch[1]);
+      if (this.received.length < consumed) return;
+      text = this.received.toString("utf8", end + 4, consumed);
+    } else if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) {
+      const parts: Buffer[] = [];
+      let at = end + 4;
+      for (;;) {
+        const lineEnd = this.received.indexOf("\r\n", at);
+        if (lineEnd < 0) return;
+        const size = parseInt(this.received.toString("latin1", at, lineEnd), 16);
+        if (this.received.length < lineEnd + 2 + size + 2) return;
+        if (size === 0) {
+          consumed = lineEnd + 4;
+          break;
+        }
+        parts.push(this.received.subarray(lineEnd + 2, lineEnd + 2 + size));
+        at = lineEnd + 2 + size + 2;
+      }
+      text = Buffer.concat(parts).toString("utf8");
+    } else {
+      consumed = end + 4; // 204, 304: no body
+      text = "";
+    }
+    this.received = this.received.subarray(consumed);
+    this.lastUsed = performance.now();
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.resolve({ status, text });
+  }
+}
+
+const connections = Array.from({ length: CLIENTS }, () => new Connection(new URL(gateway)));
+
+/** A SCIM request on client `client`'s connection: the status and the parsed JSON body (null when empty). */
+async function scim(client: number, to: Target, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await connections[client]!.request(method, `${to.path}${path}`, to.token, body === undefined ? undefined : JSON.stringify(body));
+  return { status: res.status, body: res.text ? JSON.parse(res.text) : null };
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 when unreadable. */
@@ -151,28 +236,37 @@ async function eventCount(): Promise<number> {
   return row!.n as number;
 }
 
-/** Runs `count` requests from CLIENTS concurrent clients; request i is `make(i)`. */
-async function phase(name: string, count: number, make: (i: number) => [string, string, unknown?]): Promise<PhaseResult & { bodies: any[] }> {
+/** A request: method, path under the directory's base URL, body. */
+type Request = [string, string, unknown?];
+
+/** Sends `count` requests to `to` from CLIENTS concurrent clients; request i is `make(i)`. */
+async function drive(to: Target, count: number, make: (i: number) => Request): Promise<{ latencies: number[]; failures: string[]; bodies: any[] }> {
   const latencies: number[] = [];
   const failures: string[] = [];
   const bodies: any[] = new Array(count);
-  const eventsBefore = await eventCount();
-  const costBefore = await costSnapshot();
   let next = 0;
-  const started = performance.now();
   await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
+    Array.from({ length: CLIENTS }, async (_, client) => {
       while (next < count) {
         const i = next++;
         const [method, path, body] = make(i);
         const t = performance.now();
-        const res = await scim(method, path, body);
+        const res = await scim(client, to, method, path, body);
         latencies.push(performance.now() - t);
         bodies[i] = res.body;
         if (res.status < 200 || res.status > 299) failures.push(`${method} ${path} -> ${res.status} ${JSON.stringify(res.body)}`);
       }
     }),
   );
+  return { latencies, failures, bodies };
+}
+
+/** Runs `count` requests on the measured directory, timed, and prints the phase's figures. */
+async function phase(name: string, count: number, make: (i: number) => Request): Promise<PhaseResult & { bodies: any[] }> {
+  const eventsBefore = await eventCount();
+  const costBefore = await costSnapshot();
+  const started = performance.now();
+  const { latencies, failures, bodies } = await drive(directory, count, make);
   const seconds = (performance.now() - started) / 1000;
   // pg_stat_database is updated when a backend reports (at most every 0.5 s): wait for it.
   await new Promise((r) => setTimeout(r, 600));
@@ -208,48 +302,96 @@ const oktaUser = (i: number) => ({
   [ENTERPRISE]: { employeeNumber: String(100000 + i), department: `Dept ${i % 20}`, costCenter: `CC${i % 7}`, division: "Products", organization: "Bench Co", manager: { value: "00u00000000", displayName: "Boss" } },
 });
 
-console.log(`gateway ${gateway} (serve process, Postgres), ${CLIENTS} keep-alive clients, one directory, load average ${loadAverage()}\n`);
+/** One phase: `count` requests, request i being `make(i)`. */
+interface PhaseSpec {
+  name: string;
+  count: number;
+  make: (i: number) => Request;
+}
+
+/**
+ * The phases on a directory that gets `users` users, each given the bodies the one before answered;
+ * returns how many lookups did not find exactly one user.
+ */
+function* phases(users: number, lookupCount: number): Generator<PhaseSpec, number, { bodies: any[] }> {
+  const created = yield { name: "create users (Okta, enterprise ext)", count: users, make: (i) => ["POST", "/Users", oktaUser(i)] };
+  const userIds: string[] = created.bodies.map((b) => b.id);
+
+  const groups = yield { name: "create groups", count: GROUPS, make: (i) => ["POST", "/Groups", { schemas: [GROUP], displayName: `Group ${i}`, externalId: `00g${i}`, members: [] }] };
+  const groupIds: string[] = groups.bodies.map((b) => b.id);
+
+  // Group g gets MEMBERS_PER_GROUP users starting at g * 100, added MEMBER_BATCH at a time.
+  const batchesPerGroup = MEMBERS_PER_GROUP / MEMBER_BATCH;
+  yield {
+    name: `add members (PATCH, ${MEMBER_BATCH} each)`,
+    count: GROUPS * batchesPerGroup,
+    make: (i) => {
+      const g = i % GROUPS;
+      const b = Math.floor(i / GROUPS);
+      const members = Array.from({ length: MEMBER_BATCH }, (_, k) => ({ value: userIds[(g * 100 + b * MEMBER_BATCH + k) % userIds.length]! }));
+      return ["PATCH", `/Groups/${groupIds[g]}`, { schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: members }] }];
+    },
+  };
+
+  const tenth = Math.floor(users / 10);
+  yield {
+    name: "deactivate 10% (Entra + Okta style)",
+    count: tenth,
+    make: (i) => {
+      const id = userIds[i * 10]!;
+      const op = i % 2 === 0 ? { op: "Replace", path: "active", value: "False" } : { op: "replace", value: { active: false } };
+      return ["PATCH", `/Users/${id}`, { schemas: [PATCH_OP], Operations: [op] }];
+    },
+  };
+
+  const lookups = yield {
+    name: "look up by userName filter",
+    count: lookupCount,
+    make: (i) => ["GET", `/Users?filter=${encodeURIComponent(`userName eq "user${(i * 7) % users}@bench.example.com"`)}`],
+  };
+  const misses = lookups.bodies.filter((b) => b?.totalResults !== 1).length;
+
+  yield { name: "delete 10%", count: tenth, make: (i) => ["DELETE", `/Users/${userIds[i * 10 + 5]!}`] };
+  return misses;
+}
+
+// A gateway in service runs its hot paths compiled. A fresh process spent a quarter of the first phase's
+// CPU in V8's optimizing compiler (perf), on the same two cores, and V8 drops the bytecode of code left
+// unused for some seconds (the create path, idle through the membership phase, was compiled again). So
+// each timed phase directly follows the same phase, untimed, on a second directory that gets
+// BENCH_WARMUP users (as many as the timed one by default; 0 measures a cold process).
+const WARMUP = Number(process.env.BENCH_WARMUP ?? USERS);
+const warmTarget = WARMUP > 0 ? await scimDirectory("Warm-up") : null;
+console.log(
+  `gateway ${gateway} (serve process, Postgres), ${CLIENTS} keep-alive clients, one directory, load average ${loadAverage()}\n` +
+    (warmTarget ? `each phase first runs untimed on a warm-up directory (${WARMUP} users), then timed\n` : "no warm-up: a cold gateway process\n"),
+);
+
 const results: PhaseResult[] = [];
-
-const created = await phase("create users (Okta, enterprise ext)", USERS, (i) => ["POST", "/Users", oktaUser(i)]);
-results.push(created);
-const userIds: string[] = created.bodies.map((b) => b.id);
-
-const groups = await phase("create groups", GROUPS, (i) => ["POST", "/Groups", { schemas: [GROUP], displayName: `Group ${i}`, externalId: `00g${i}`, members: [] }]);
-results.push(groups);
-const groupIds: string[] = groups.bodies.map((b) => b.id);
-
-// Group g gets MEMBERS_PER_GROUP users starting at g * 100, added MEMBER_BATCH at a time.
-const batchesPerGroup = MEMBERS_PER_GROUP / MEMBER_BATCH;
-results.push(
-  await phase(`add members (PATCH, ${MEMBER_BATCH} each)`, GROUPS * batchesPerGroup, (i) => {
-    const g = i % GROUPS;
-    const b = Math.floor(i / GROUPS);
-    const members = Array.from({ length: MEMBER_BATCH }, (_, k) => ({ value: userIds[(g * 100 + b * MEMBER_BATCH + k) % userIds.length]! }));
-    return ["PATCH", `/Groups/${groupIds[g]}`, { schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: members }] }];
-  }),
-);
-
-const tenth = Math.floor(USERS / 10);
-results.push(
-  await phase("deactivate 10% (Entra + Okta style)", tenth, (i) => {
-    const id = userIds[i * 10]!;
-    const op = i % 2 === 0 ? { op: "Replace", path: "active", value: "False" } : { op: "replace", value: { active: false } };
-    return ["PATCH", `/Users/${id}`, { schemas: [PATCH_OP], Operations: [op] }];
-  }),
-);
-
-const lookups = await phase("look up by userName filter", LOOKUPS, (i) => [
-  "GET",
-  `/Users?filter=${encodeURIComponent(`userName eq "user${(i * 7) % USERS}@bench.example.com"`)}`,
-]);
-results.push(lookups);
-const misses = lookups.bodies.filter((b) => b?.totalResults !== 1).length;
+let warmupFailures = 0;
+const timed = phases(USERS, LOOKUPS);
+// Lookups are the cheapest requests: LOOKUPS of them left V8 still compiling their path, so the warm-up
+// sends as many as it creates users.
+const warm = warmTarget ? phases(WARMUP, Math.max(LOOKUPS, WARMUP)) : null;
+let next = timed.next();
+let nextWarm = warm?.next();
+while (!next.done) {
+  if (warmTarget && nextWarm && !nextWarm.done) {
+    const out = await drive(warmTarget, nextWarm.value.count, nextWarm.value.make);
+    warmupFailures += out.failures.length;
+    if (out.failures.length) console.log(`  warm-up failure: ${out.failures[0]}`);
+    nextWarm = warm!.next(out);
+    // Its garbage collection, compiling and request-log writes finish before the timed phase starts.
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const result = await phase(next.value.name, next.value.count, next.value.make);
+  results.push(result);
+  next = timed.next(result);
+}
+const misses = next.value;
 if (misses) console.log(`  ${misses} lookups did not find exactly one user`);
 
-results.push(await phase("delete 10%", tenth, (i) => ["DELETE", `/Users/${userIds[i * 10 + 5]!}`]));
-
-const allOk = results.every((r) => r.failures.length === 0) && misses === 0;
+const allOk = results.every((r) => r.failures.length === 0) && misses === 0 && warmupFailures === 0;
 console.log(`\nevery request answered 2xx: ${allOk ? "yes" : "NO"}`);
 
 child.kill("SIGTERM");

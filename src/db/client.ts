@@ -56,8 +56,11 @@ async function openPglite(dataDir: string): Promise<Database> {
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const client = postgres(url, { max: poolSize, onnotice: () => {} });
-  const db = drizzlePostgres(client, { schema });
+  // Prepared statements (see PreparePolicy) are still planned for their parameters on every run, as the
+  // unprepared ones were: a generic plan, settled on after five runs while a directory's users were few,
+  // kept scanning all of them as they grew (9 ms per batch of creates, averaged over the first 3,000).
+  const client = postgres(url, { max: poolSize, onnotice: () => {}, connection: { plan_cache_mode: "force_custom_plan" } });
+  const db = drizzlePostgres(preparingRepeated(client, new PreparePolicy()), { schema });
   await db.execute(sql`select 1`);
   return {
     db: db as unknown as Db,
@@ -77,4 +80,64 @@ async function migratePostgresLocked(url: string): Promise<void> {
   } finally {
     await client.end({ timeout: 5 });
   }
+}
+
+/**
+ * Which statement texts run as prepared statements. drizzle asks postgres.js for unprepared ones, and
+ * postgres.js sends an unprepared statement that has parameters in two round trips (Parse and
+ * Describe, wait for the parameter types, then Bind and Execute), holding back the connection's next
+ * statements meanwhile: a transaction of SCIM creates took fourteen round trips, and the statements
+ * sent together (DirectoryWrite's lock and directory row, its last events and sequence) did not share
+ * one. Prepared, it takes six: a statement needs one round trip from its second use on, and pipelines.
+ * postgres.js keeps a connection's prepared statements until the connection closes (its max_lifetime
+ * recycles it within an hour), so not every text is prepared: only one seen before, and at most
+ * `maxPrepared` texts per process. Ours keep one text whatever the batch size (lists travel as one
+ * JSON parameter), while SCIM filters and ad hoc reads can produce any number of texts, seen once.
+ */
+export class PreparePolicy {
+  private readonly prepared = new Set<string>();
+  private readonly seenOnce = new Set<string>();
+
+  constructor(
+    private readonly maxPrepared = 500,
+    private readonly maxSeen = 5000,
+  ) {}
+
+  /** Whether to prepare `text`, counting this use. */
+  admit(text: string): boolean {
+    if (this.prepared.has(text)) return true;
+    if (this.prepared.size >= this.maxPrepared) return false;
+    if (this.seenOnce.delete(text)) {
+      this.prepared.add(text);
+      return true;
+    }
+    // A bound, not an eviction policy: texts seen once get another chance after a reset.
+    if (this.seenOnce.size >= this.maxSeen) this.seenOnce.clear();
+    this.seenOnce.add(text);
+    return false;
+  }
+}
+
+/**
+ * The client as drizzle sees it: every statement, in transactions and savepoints too, is prepared
+ * when `policy` says so, whatever drizzle asked for.
+ */
+function preparingRepeated<T extends postgres.Sql<Record<string, unknown>>>(client: T, policy: PreparePolicy): T {
+  return new Proxy(client, {
+    get(target, key, receiver) {
+      if (key === "unsafe") {
+        return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, params, { ...options, prepare: policy.admit(query) });
+      }
+      if (key === "begin" || key === "savepoint") {
+        // The transaction's own client (the callback's argument) runs its statements.
+        const start = Reflect.get(target, key, receiver) as (...args: unknown[]) => unknown;
+        return (...args: unknown[]) => {
+          const body = args.pop() as (tx: T) => unknown;
+          return start(...args, (tx: T) => body(preparingRepeated(tx, policy)));
+        };
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
 }

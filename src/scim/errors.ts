@@ -32,12 +32,12 @@ export function scimJson(c: Context, body: unknown, status = 200, headers: Recor
 export function renderScimError(error: Error, c: Context<ScimEnv>): Response {
   const known = asGatewayError(error);
   if (!known) {
-    c.get("log")?.error({ err: error }, "unhandled SCIM error");
+    c.get("log")?.error({ err: error, directoryId: c.get("logScope")?.directoryId }, "unhandled SCIM error");
     c.set("errorDetail", "internal server error");
     return scimJson(c, scimErrorBody(500, "internal server error"), 500);
   }
   const status = statusOf(known.code);
-  if (status >= 500) c.get("log")?.error({ err: error }, "SCIM request failed");
+  if (status >= 500) c.get("log")?.error({ err: error, directoryId: c.get("logScope")?.directoryId }, "SCIM request failed");
   c.set("errorDetail", known.detail);
   const headers: Record<string, string> = {};
   if (known.code === "unauthorized") headers["www-authenticate"] = 'Bearer realm="scim"';

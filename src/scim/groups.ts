@@ -29,8 +29,10 @@ export function groupsApp(options: ScimOptions): Hono<ScimEnv> {
     const projection = readProjection(c);
     const stored = storedGroup(group, null);
     if (projects(projection, "members")) stored.refs = (await membersOfGroups(c.get("deps").db, c.get("scope"), [stored.id])).get(stored.id) ?? [];
-    const resource = project(renderScimResource("Group", stored, location(c, stored.id)), projection);
-    return scimJson(c, resource, status, { etag: versionOf(stored), ...(status === 201 ? { location: location(c, stored.id) } : {}) });
+    const rendered = renderScimResource("Group", stored, location(c, stored.id));
+    // The ETag is meta.version, hashed once (before a projection may drop meta).
+    const etag = (rendered.meta as { version: string }).version;
+    return scimJson(c, project(rendered, projection), status, { etag, ...(status === 201 ? { location: location(c, stored.id) } : {}) });
   };
 
   const list = async (c: C, query: ListQuery) => {

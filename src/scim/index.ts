@@ -51,13 +51,13 @@ export function createScimServer(deps: Deps): ScimServer {
     await next();
     const scope = c.get("logScope");
     if (!scope) return;
-    const url = new URL(c.req.url);
+    const { pathname, search } = urlParts(c.req.url);
     const prefix = `/scim/v2/${scope.directoryId}`;
-    const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) || "/" : url.pathname;
+    const path = pathname.startsWith(prefix) ? pathname.slice(prefix.length) || "/" : pathname;
     requestLog.record({
       scope,
       method: c.req.method,
-      path: `${path}${url.search}`,
+      path: `${path}${search}`,
       status: c.res.status,
       durationMs: performance.now() - started,
       error: c.res.status >= 400 ? (c.get("errorDetail") ?? null) : null,
@@ -74,9 +74,10 @@ export function createScimServer(deps: Deps): ScimServer {
     if (!check.authenticated || !check.directory) throw scimError("unauthorized", "invalid bearer token for this directory");
     const principal = check.directory;
     // An id with U+0000 (%00) can name nothing stored, and Postgres would refuse it as a parameter.
-    if (/%00/.test(new URL(c.req.url).pathname)) throw scimError("not_found", "no resource has an id containing U+0000");
+    if (urlParts(c.req.url).pathname.includes("%00")) throw scimError("not_found", "no resource has an id containing U+0000");
+    // No child logger with the directory id: a second pino child per request cost 12 µs, as much as the
+    // token check, and only error lines used it (renderScimError adds the directory id).
     c.set("scope", principal.scope);
-    c.set("log", c.get("log").child({ directoryId: principal.scope.directoryId }));
     const decision = limiter.take(principal.scope.directoryId);
     if (!decision.ok) {
       throw new GatewayError("rate_limited", `too many requests for this directory; retry after ${decision.retryAfterSeconds} s`, {
@@ -103,6 +104,20 @@ export function createScimServer(deps: Deps): ScimServer {
     throw scimError("not_found", `no SCIM endpoint for ${c.req.method} ${new URL(c.req.url).pathname}`);
   });
   return { app, requestLog };
+}
+
+/**
+ * The path and query of a request URL as the server received it (not decoded), like URL's pathname
+ * and search. The server's Request URL is always absolute ("http://host/path?query"), and a full URL
+ * parse per request (twice, in the log and auth middleware) cost more than these slices.
+ */
+function urlParts(url: string): { pathname: string; search: string } {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return { pathname: "/", search: "" };
+  const hash = url.indexOf("#", start);
+  const end = hash < 0 ? url.length : hash;
+  const query = url.indexOf("?", start);
+  return query < 0 || query > end ? { pathname: url.slice(start, end), search: "" } : { pathname: url.slice(start, query), search: query + 1 === end ? "" : url.slice(query, end) };
 }
 
 // One listener per database, however many apps are built on it (tests build several).

@@ -28,8 +28,10 @@ type C = Context<ScimEnv>;
 export function usersApp(options: ScimOptions, lookups: UserNameLookups): Hono<ScimEnv> {
   const location = (c: C, id: string) => `${options.baseUrlOf(c.get("scope").directoryId)}/Users/${id}`;
   const respond = (c: C, stored: StoredResource, status = 200) => {
-    const resource = project(renderScimResource("User", stored, location(c, stored.id)), readProjection(c));
-    return scimJson(c, resource, status, { etag: versionOf(stored), ...(status === 201 ? { location: location(c, stored.id) } : {}) });
+    const rendered = renderScimResource("User", stored, location(c, stored.id));
+    // The ETag is meta.version, hashed once (before a projection may drop meta).
+    const etag = (rendered.meta as { version: string }).version;
+    return scimJson(c, project(rendered, readProjection(c)), status, { etag, ...(status === 201 ? { location: location(c, stored.id) } : {}) });
   };
 
   const list = async (c: C, query: ListQuery) => {

@@ -3,18 +3,41 @@
 // per-value query building was the largest cost in a pull sync's CPU profile, and a batch of
 // thousands of rows stays one statement. Works the same on postgres.js and PGlite.
 import { getTableColumns, sql, type SQL } from "drizzle-orm";
-import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import { PgDialect, type PgColumn, type PgTable } from "drizzle-orm/pg-core";
 import type { Db } from "../db/client.js";
 
 /** Rows per statement; a statement's JSON stays a few megabytes at most. */
 export const BULK_CHUNK = 1000;
 
 /**
+ * The text around the JSON parameter of insertRows' and updateRows' statements, by table and the row
+ * properties written: built once with drizzle, reused as raw SQL. Building the column lists (two
+ * mentions of each column, each checked and escaped by drizzle) took 0.3 ms per statement, on every
+ * batch of SCIM creates and every page of a pull sync; reused, the statement takes 0.1 ms.
+ */
+const statementTexts = new WeakMap<PgTable, Map<string, { before: string; after: string }>>();
+
+function statementText(table: PgTable, key: string, build: (json: SQL) => SQL): { before: string; after: string } {
+  let texts = statementTexts.get(table);
+  if (!texts) statementTexts.set(table, (texts = new Map()));
+  let text = texts.get(key);
+  if (!text) {
+    // The JSON parameter is the one bound value in the statement: its text splits there.
+    const marker = "\u0000json\u0000";
+    const rendered = new PgDialect().sqlToQuery(build(sql.raw(marker)));
+    const [before, after] = rendered.sql.split(marker) as [string, string];
+    if (rendered.params.length > 0 || after === undefined) throw new Error(`bulk statement for ${key} has bound values besides its rows`);
+    texts.set(key, (text = { before, after }));
+  }
+  return text;
+}
+
+/**
  * `select <columns> from jsonb_to_recordset(<json>)`: the rows of `json` (an array of objects keyed
  * by column name) typed as `table`'s columns, for insert ... select. jsonb, not json: json's
  * recordset re-reads nested values (raw_attributes) as text, several times slower.
  */
-function recordset(columns: PgColumn[], json: string): SQL {
+function recordset(columns: PgColumn[], json: SQL): SQL {
   const names = sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `);
   const types = sql.join(columns.map((c) => sql`${sql.identifier(c.name)} ${sql.raw(c.getSQLType())}`), sql`, `);
   return sql`select ${names} from jsonb_to_recordset(${json}::jsonb) as x(${types})`;
@@ -29,7 +52,10 @@ export async function insertRows(tx: Db, table: PgTable, rows: Record<string, un
   const all = getTableColumns(table) as Record<string, PgColumn>;
   const keys = Object.keys(rows[0]!).filter((k) => rows[0]![k] !== undefined && all[k]);
   const columns = keys.map((k) => all[k]!);
-  const names = sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `);
+  const text = statementText(table, `insert ${keys.join(",")}`, (json) => {
+    const names = sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `);
+    return sql`insert into ${table} (${names}) ${recordset(columns, json)}`;
+  });
   for (let i = 0; i < rows.length; i += BULK_CHUNK) {
     const json = JSON.stringify(
       rows.slice(i, i + BULK_CHUNK).map((row) => {
@@ -41,7 +67,7 @@ export async function insertRows(tx: Db, table: PgTable, rows: Record<string, un
         return out;
       }),
     );
-    await tx.execute(sql`insert into ${table} (${names}) ${recordset(columns, json)}`);
+    await tx.execute(sql`${sql.raw(text.before)}${json}${sql.raw(text.after)}`);
   }
 }
 
@@ -54,8 +80,13 @@ export async function updateRows(tx: Db, table: PgTable, rows: Record<string, un
   const all = getTableColumns(table) as Record<string, PgColumn>;
   const keys = Object.keys(rows[0]!).filter((k) => k !== "id" && rows[0]![k] !== undefined && all[k]);
   const columns = [all.id!, ...keys.map((k) => all[k]!)];
-  const assignments = sql.join(keys.map((k) => sql`${sql.identifier(all[k]!.name)} = x.${sql.identifier(all[k]!.name)}`), sql`, `);
-  const types = sql.join(columns.map((c) => sql`${sql.identifier(c.name)} ${sql.raw(c.getSQLType())}`), sql`, `);
+  // The id array gives the planner an index lookup; joined to a function alone it guesses 100 rows and
+  // may scan the whole table (every directory's rows) even for a one-row update.
+  const text = statementText(table, `update ${keys.join(",")}`, (json) => {
+    const assignments = sql.join(keys.map((k) => sql`${sql.identifier(all[k]!.name)} = x.${sql.identifier(all[k]!.name)}`), sql`, `);
+    const types = sql.join(columns.map((c) => sql`${sql.identifier(c.name)} ${sql.raw(c.getSQLType())}`), sql`, `);
+    return sql`with x as (select * from jsonb_to_recordset(${json}::jsonb) as r(${types})) update ${table} set ${assignments} from x where ${table}.id = x.id and ${table}.id = any(array(select x.id from x)) and `;
+  });
   for (let i = 0; i < rows.length; i += BULK_CHUNK) {
     const json = JSON.stringify(
       rows.slice(i, i + BULK_CHUNK).map((row) => {
@@ -64,11 +95,7 @@ export async function updateRows(tx: Db, table: PgTable, rows: Record<string, un
         return out;
       }),
     );
-    // The id array gives the planner an index lookup; joined to a function alone it guesses 100 rows and
-    // may scan the whole table (every directory's rows) even for a one-row update.
-    await tx.execute(
-      sql`with x as (select * from jsonb_to_recordset(${json}::jsonb) as r(${types})) update ${table} set ${assignments} from x where ${table}.id = x.id and ${table}.id = any(array(select x.id from x)) and ${scope}`,
-    );
+    await tx.execute(sql`${sql.raw(text.before)}${json}${sql.raw(text.after)}${scope}`);
   }
 }
 
