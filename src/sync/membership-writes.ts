@@ -1,10 +1,10 @@
 // Membership changes in bulk, for reconcile (the one writer; nothing else calls this): the member
 // changes of many groups in one set-based statement that also writes their
 // dsync.group.user_added / user_removed events, rendered by the database from the stored rows.
-import { and, eq, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import { directoryGroups, directoryUsers, events, groupMemberships } from "../db/schema.js";
 import { newId } from "../model/index.js";
-import { rowsOf, anyText } from "./bulk.js";
+import { inTexts, rowsOf } from "./bulk.js";
 import type { DirectoryWrite } from "./directory-write.js";
 import type { MemberChange, MembershipResult, Ref } from "./reconcile.js";
 import { toDirectoryGroup, type GroupRow } from "./render.js";
@@ -155,11 +155,10 @@ async function resolveUsers(w: DirectoryWrite, refs: Ref[]): Promise<{ byId: Map
   return { byId: new Map(rows.map((r) => [r.id, r])), byIdpId: new Map(rows.map((r) => [r.idpId, r])) };
 }
 
-/** Rows named by any of the refs (ids or IdP ids), with one parameter per kind however many. */
-function refsIn(table: typeof directoryUsers | typeof directoryGroups, refs: Ref[]): SQL {
+/** Rows named by any of the refs (ids or IdP ids), with one parameter per kind however many (inTexts). */
+export function refsIn(table: typeof directoryUsers | typeof directoryGroups, refs: Ref[]): SQL {
   const ids = [...new Set(refs.flatMap((r) => ("id" in r ? [r.id] : [])))];
   const idpIds = [...new Set(refs.flatMap((r) => ("idp_id" in r ? [r.idp_id] : [])))];
-  const byId = ids.length ? (ids.length === 1 ? eq(table.id, ids[0]!) : sql`${table.id} = ${anyText(ids)}`) : undefined;
-  const byIdp = idpIds.length ? (idpIds.length === 1 ? eq(table.idpId, idpIds[0]!) : sql`${table.idpId} = ${anyText(idpIds)}`) : undefined;
-  return (byId && byIdp ? or(byId, byIdp) : (byId ?? byIdp)) ?? sql`false`;
+  if (ids.length && idpIds.length) return sql`(${inTexts(table.id, ids)} or ${inTexts(table.idpId, idpIds)})`;
+  return ids.length ? inTexts(table.id, ids) : idpIds.length ? inTexts(table.idpId, idpIds) : sql`false`;
 }

@@ -21,7 +21,7 @@ import {
 import { asJson, previousAttributes } from "./diff.js";
 import { inTexts, insertRows, updateRows } from "./bulk.js";
 import type { DirectoryWrite } from "./directory-write.js";
-import { writeMemberships } from "./membership-writes.js";
+import { refsIn, writeMemberships } from "./membership-writes.js";
 import { defaultRoleOf, hasRoleRules, recomputeRoles } from "./roles.js";
 import { toCanonicalGroup, toCanonicalUser, toDirectory, toDirectoryGroup, toDirectoryUser, type GroupRow, type UserRow } from "./render.js";
 
@@ -160,7 +160,7 @@ export function deactivateUser(w: DirectoryWrite, ref: Ref): Promise<UserResult>
  * Their memberships go with them without separate user_removed events.
  */
 export async function deleteUsers(w: DirectoryWrite, refs: Ref[]): Promise<DirectoryUser[]> {
-  const rows = await selectUsers(w, refsCondition(directoryUsers, refs));
+  const rows = await selectUsers(w, refsIn(directoryUsers, refs));
   if (rows.length === 0) return [];
   // In the order the refs name them: a batch of deletes emits what deleting them one by one would.
   const position = new Map<string, number>();
@@ -230,7 +230,7 @@ export async function upsertGroups(
 
 /** Deletes groups (dsync.group.deleted each); memberships go with them. */
 export async function deleteGroups(w: DirectoryWrite, refs: Ref[]): Promise<DirectoryGroup[]> {
-  const rows = await selectGroups(w, refsCondition(directoryGroups, refs));
+  const rows = await selectGroups(w, refsIn(directoryGroups, refs));
   if (rows.length === 0) return [];
   // Their members lose a membership with the groups: their roles are recomputed after the delete.
   const members = hasRoleRules(w)
@@ -405,13 +405,6 @@ function refCondition(table: RefTable, ref: Ref) {
   return "id" in ref ? eq(table.id, ref.id) : eq(table.idpId, ref.idp_id);
 }
 
-function refsCondition(table: RefTable, refs: Ref[]) {
-  const ids = refs.flatMap((r) => ("id" in r ? [r.id] : []));
-  const idpIds = refs.flatMap((r) => ("idp_id" in r ? [r.idp_id] : []));
-  if (ids.length && idpIds.length) return sql`(${inTexts(table.id, ids)} or ${inTexts(table.idpId, idpIds)})`;
-  return ids.length ? inTexts(table.id, ids) : idpIds.length ? inTexts(table.idpId, idpIds) : sql`false`;
-}
-
 function selectUsers(w: DirectoryWrite, condition: SQL) {
   return w.tx
     .select()
@@ -433,7 +426,7 @@ async function requireGroup(w: DirectoryWrite, ref: Ref): Promise<GroupRow> {
 }
 
 async function resolveUsers(w: DirectoryWrite, refs: Ref[]): Promise<{ users: UserRow[]; missing: Ref[] }> {
-  const users = refs.length ? await selectUsers(w, refsCondition(directoryUsers, refs)) : [];
+  const users = refs.length ? await selectUsers(w, refsIn(directoryUsers, refs)) : [];
   const found = (ref: Ref) => users.some((u) => ("id" in ref ? u.id === ref.id : u.idpId === ref.idp_id));
   return { users, missing: refs.filter((ref) => !found(ref)) };
 }

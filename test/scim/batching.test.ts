@@ -73,16 +73,22 @@ describe("batched user creates", () => {
   });
 });
 
+/** ann, bob, cat and dan created through SCIM: their ids by name, and their names by id (for readable answers). */
+async function seedUsers(dir: ScimDirectory, attributes: Record<string, unknown> = {}): Promise<{ user: Record<string, string>; ids: Map<string, string> }> {
+  const ids = new Map<string, string>();
+  const user: Record<string, string> = {};
+  for (const name of ["ann", "bob", "cat", "dan"]) {
+    user[name] = (await dir.call("POST", "/Users", { schemas: [USER], userName: `${name}@acme.test`, ...attributes })).body.id;
+    ids.set(user[name]!, name);
+  }
+  return { user, ids };
+}
+
 describe("batched user replaces and patches", () => {
   it("answer and emit exactly what applying them one at a time does, renames and repeats included", async () => {
     const run = async (batched: boolean) => {
       const dir = await scimDirectory(h);
-      const ids = new Map<string, string>();
-      const user: Record<string, string> = {};
-      for (const name of ["ann", "bob", "cat", "dan"]) {
-        user[name] = (await dir.call("POST", "/Users", { schemas: [USER], userName: `${name}@acme.test`, title: "Engineer" })).body.id;
-        ids.set(user[name]!, name);
-      }
+      const { user, ids } = await seedUsers(dir, { title: "Engineer" });
       const set = (changes: Record<string, unknown>) => (current: Record<string, unknown>) => ({ ...current, ...changes });
       const writes: UserWrite[] = [
         { id: user.ann!, next: set({ active: false }) },
@@ -121,12 +127,7 @@ describe("batched user deletes", () => {
   it("delete in arrival order with the events of deleting one at a time; unknown and repeated ids answer 404", async () => {
     const run = async (batched: boolean) => {
       const dir = await scimDirectory(h);
-      const ids = new Map<string, string>();
-      const user: Record<string, string> = {};
-      for (const name of ["ann", "bob", "cat", "dan"]) {
-        user[name] = (await dir.call("POST", "/Users", { schemas: [USER], userName: `${name}@acme.test` })).body.id;
-        ids.set(user[name]!, name);
-      }
+      const { user, ids } = await seedUsers(dir);
       const group = (await dir.call("POST", "/Groups", { schemas: [GROUP], displayName: "Staff", members: [{ value: user.cat }] })).body.id;
       ids.set(group, "group");
       const deletes = [user.cat!, user.ann!, "directory_user_01H0000000000000000000000", user.cat!, user.dan!];
