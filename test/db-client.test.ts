@@ -1,5 +1,6 @@
 // Which statements the Postgres client prepares (src/db/client.ts): a text from its second use on, a
-// bounded number of texts, in transactions too, always planned with the statement's own parameters.
+// bounded number of texts, in transactions too, always planned with the statement's own parameters;
+// large values are compressed with lz4.
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { openDatabase, PreparePolicy } from "../src/db/client.js";
@@ -44,6 +45,9 @@ describe.runIf(onPostgres)("the Postgres client", () => {
       expect(texts.some((t) => t.includes("as inside"))).toBe(true);
       const [mode] = rowsOf<{ plan_cache_mode: string }>(await database.db.execute(sql`show plan_cache_mode`));
       expect(mode!.plan_cache_mode).toBe("force_custom_plan");
+      // The server here is built with lz4, so every connection stores large values with it.
+      const [compression] = rowsOf<{ default_toast_compression: string }>(await database.db.execute(sql`show default_toast_compression`));
+      expect(compression!.default_toast_compression).toBe("lz4");
     } finally {
       await database.close();
     }

@@ -9,9 +9,6 @@ import { BULK_CHUNK } from "./bulk.js";
 import type { DirectoryRow } from "./render.js";
 import type { DirectoryScope } from "./scope.js";
 
-/** Events in one insert from which it is worth choosing lz4 for the transaction. */
-const LZ4_FROM_EVENTS = 100;
-
 interface PendingEvent {
   id: string;
   event: EventType;
@@ -24,7 +21,6 @@ export class DirectoryWrite {
   /** Chunk inserts started but not yet awaited, and the first one's failure. */
   private inflight: Promise<unknown>[] = [];
   private failure: unknown = null;
-  private compressionChosen = false;
 
   private constructor(
     readonly tx: Tx,
@@ -66,8 +62,7 @@ export class DirectoryWrite {
    */
   async emitInDatabase<T>(insert: (firstSeq: number) => Promise<{ count: number; value: T }>): Promise<T> {
     this.sendChunk();
-    const compression = this.chooseLz4();
-    const [, { count, value }] = await Promise.all([compression, insert(this.seq + 1)]);
+    const { count, value } = await insert(this.seq + 1);
     this.seq += count;
     return value;
   }
@@ -108,19 +103,6 @@ export class DirectoryWrite {
   }
 
   /**
-   * Events carry kilobytes each: lz4 compresses them several times faster than the default pglz,
-   * where the server has it (transaction-local; PGlite has not). Once per transaction, sent along
-   * with the statement that inserts events.
-   */
-  private chooseLz4(): Promise<unknown> | null {
-    if (this.compressionChosen) return null;
-    this.compressionChosen = true;
-    return this.tx.execute(sql`
-      select set_config('default_toast_compression', 'lz4', true)
-      where exists (select 1 from pg_settings where name = 'default_toast_compression' and 'lz4' = any(enumvals))`);
-  }
-
-  /**
    * One statement for up to BULK_CHUNK events: the rows travel as one json parameter, payloads
    * spliced in as they are. json, not jsonb (unlike bulk.ts): events.data is json, so each payload
    * is stored as the text it arrived as, never parsed into jsonb and printed back (measured ~30 %
@@ -128,14 +110,12 @@ export class DirectoryWrite {
    * per-directory sequence too.
    */
   private async insertChunk(chunk: PendingEvent[]): Promise<void> {
-    const compression = chunk.length >= LZ4_FROM_EVENTS ? this.chooseLz4() : null;
     const json = `[${chunk
       .map((e) => `{"id":"${e.id}","seq":${e.seq},"event":"${e.event}","data":${JSON.stringify(e.data)}}`)
       .join(",")}]`;
-    const insert = this.tx.execute(sql`
+    await this.tx.execute(sql`
       insert into ${events} (id, organization_id, directory_id, directory_seq, event, data, created_at)
       select x.id, ${this.scope.organizationId}, ${this.scope.directoryId}, x.seq, x.event, x.data, ${this.now.toISOString()}::timestamptz
       from json_to_recordset(${json}::json) as x(id text, seq bigint, event text, data json)`);
-    await Promise.all([compression, insert]);
   }
 }
