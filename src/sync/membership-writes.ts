@@ -90,7 +90,7 @@ function membershipEvents(w: DirectoryWrite, event: "dsync.group.user_added" | "
     emitted as (
       insert into ${events} (id, organization_id, directory_id, directory_seq, event, data, created_at)
       select a.e, ${w.scope.organizationId}, ${w.scope.directoryId}, ${firstSeq - 1}::bigint + a.n, ${event},
-        (${`{"directory_id":${JSON.stringify(w.scope.directoryId)},"user":`}::text || u.api_json || ',"group":' || g.api_json || '}')::json,
+        (${`{"directory_id":${JSON.stringify(w.scope.directoryId)},"user":`}::text || u.api_json || ',"group":' || g.api_json || '}'),
         ${w.now.toISOString()}::timestamptz
       from applied a join ${directoryUsers} u on u.id = a.u join ${directoryGroups} g on g.id = a.g
       order by a.n
