@@ -10,7 +10,7 @@ import { GatewayError } from "../errors.js";
 import type { CanonicalGroupInput, CanonicalUserInput } from "../model/index.js";
 import { userMappingFor, type UserMapping } from "../normalize/index.js";
 import { DirectoryWrite } from "./directory-write.js";
-import { addMemberships, deactivateUser, deleteGroups, deleteUsers, removeMemberships, upsertGroups, writeUsers, type Change, type MemberChange, type Ref } from "./reconcile.js";
+import { addMemberships, deactivateUser, deleteGroups, deleteUsers, ParsedUsers, removeMemberships, upsertGroups, writeUsers, type Change, type MemberChange, type Ref } from "./reconcile.js";
 import type { UnseenPreview } from "./reconcile-preview.js";
 import type { DirectoryScope } from "./scope.js";
 import { readAhead } from "./read-ahead.js";
@@ -57,37 +57,48 @@ export async function applyFullSnapshot(
   options: ApplyOptions & { deletionThresholdPercent: number },
 ): Promise<FullOutcome> {
   const run = new SnapshotRun(target, scope);
+  const users = new UserPreparer(normalizer);
   const seenGroups = new Set<string>();
   let cursor: string | null = null;
   let batch = new SnapshotBatch();
-  for await (const item of readAhead(connector.snapshot(options.signal), READ_AHEAD_PAGES)) {
-    if (!isRecordPage(item)) {
-      cursor = item.cursor;
-      continue;
-    }
-    const userRecords = item.filter((r) => r.kind === "user");
-    // Normalized inside the write, with the mapping read under the directory's lock (a mapping
-    // change re-normalizes stored users; a page normalized before it would bring the old one back).
-    const users = (w: DirectoryWrite) => {
-      const mapping = userMappingFor(w.directory);
-      return userRecords.map((r) => normalizer.normalizeUser(r.id, r.raw, mapping));
-    };
-    const groups = firstSightings(item, seenGroups).map((r) => normalizer.normalizeGroup(r.id, r.raw));
-    const edges: MembershipEdge[] = item.flatMap((r) => (r.kind === "membership" ? [{ group_idp_id: r.groupId, user_idp_id: r.userId }] : []));
-    // Removal markers in a snapshot need no action: what the snapshot does not list is swept.
-    batch.add({ kind: "users", users }, userRecords.length);
-    batch.add({ kind: "groups", groups }, groups.length);
-    batch.add({ kind: "memberships", edges }, edges.length);
-    if (batch.size >= SNAPSHOT_BATCH) {
-      await run.apply(batch.parts);
-      batch = new SnapshotBatch();
+  // One batch is written while the next is fetched and prepared; batches are applied in order.
+  let writing: Promise<void> = Promise.resolve();
+  const write = (parts: SnapshotPart[]) => {
+    const done = writing.then(async () => {
+      await run.apply(parts);
       await options.afterPage();
+    });
+    // Awaited before the next write and before returning; this only keeps a failure from counting
+    // as unhandled while the loop is waiting for a page.
+    done.catch(() => {});
+    writing = done;
+  };
+  try {
+    for await (const item of readAhead(connector.snapshot(options.signal), READ_AHEAD_PAGES)) {
+      if (!isRecordPage(item)) {
+        cursor = item.cursor;
+        continue;
+      }
+      const userRecords = item.filter((r) => r.kind === "user");
+      const groups = firstSightings(item, seenGroups).map((r) => normalizer.normalizeGroup(r.id, r.raw));
+      const edges: MembershipEdge[] = item.flatMap((r) => (r.kind === "membership" ? [{ group_idp_id: r.groupId, user_idp_id: r.userId }] : []));
+      // Removal markers in a snapshot need no action: what the snapshot does not list is swept.
+      batch.addUsers(users.prepare(userRecords), userRecords.length);
+      batch.add({ kind: "groups", groups }, groups.length);
+      batch.add({ kind: "memberships", edges }, edges.length);
+      if (batch.size >= SNAPSHOT_BATCH) {
+        // The batch before this one must be written first: a batch's edges may name its users.
+        await writing;
+        write(batch.parts);
+        batch = new SnapshotBatch();
+      }
     }
+    if (batch.size > 0) write(batch.parts);
+  } finally {
+    // Whatever ends the loop, no write is left running behind the run (its lease, its counts).
+    await writing.catch(() => {});
   }
-  if (batch.size > 0) {
-    await run.apply(batch.parts);
-    await options.afterPage();
-  }
+  await writing;
   const preview = await run.unseen();
   const existedBefore = preview.total_users - run.counts.users.created;
   const share = existedBefore > 0 ? (preview.users / existedBefore) * 100 : 0;
@@ -113,20 +124,64 @@ const SNAPSHOT_BATCH = 1000;
 /** Connector pages fetched ahead while a batch is written. */
 const READ_AHEAD_PAGES = 4;
 
+/** A page's users as the write asks for them: parsed, with the mapping read under the directory's lock. */
+type UsersOfWrite = (w: DirectoryWrite) => ParsedUsers;
+
+/**
+ * Normalizes and parses users as their pages arrive, before their transaction: a batch is prepared
+ * while the one before it is written. The mapping used is the one the last write read under the
+ * directory's lock; each write compares it with the directory it has locked and, if the mapping
+ * changed meanwhile, normalizes the page again (a mapping change re-normalizes stored users, and a
+ * page normalized before it must not bring the old mapping back).
+ */
+class UserPreparer {
+  private known: { source: string; mapping: UserMapping } | null = null;
+
+  constructor(private readonly normalizer: Normalizer) {}
+
+  prepare(records: { id: string; raw: Record<string, unknown> }[]): UsersOfWrite {
+    const guess = this.known;
+    const early = guess ? this.parse(records, guess.mapping) : null;
+    return (w) => {
+      const source = JSON.stringify(w.directory.attributeMapping ?? null);
+      if (early && guess!.source === source) return early;
+      const mapping = userMappingFor(w.directory);
+      this.known = { source, mapping };
+      return this.parse(records, mapping);
+    };
+  }
+
+  private parse(records: { id: string; raw: Record<string, unknown> }[], mapping: UserMapping): ParsedUsers {
+    return ParsedUsers.of(records.map((r) => this.normalizer.normalizeUser(r.id, r.raw, mapping)));
+  }
+}
+
 /**
  * Pages gathered for one transaction, as parts in the order they arrived (per page: users, groups,
  * memberships, as a page was always applied); consecutive parts of one kind are merged.
  */
 class SnapshotBatch {
   readonly parts: SnapshotPart[] = [];
+  /** The pages of the last part, when it holds users. */
+  private userPages: UsersOfWrite[] | null = null;
   size = 0;
+
+  addUsers(users: UsersOfWrite, count: number): void {
+    if (count === 0) return;
+    this.size += count;
+    if (this.userPages && this.parts.at(-1)?.kind === "users") {
+      this.userPages.push(users);
+      return;
+    }
+    const pages = (this.userPages = [users]);
+    this.parts.push({ kind: "users", users: (w) => pages.map((page) => page(w)).reduce((all, page) => all.concat(page)) });
+  }
 
   add(part: SnapshotPart, count: number): void {
     if (count === 0) return;
     this.size += count;
     const last = this.parts.at(-1);
-    if (last?.kind === "users" && part.kind === "users" && Array.isArray(last.users) && Array.isArray(part.users)) last.users.push(...part.users);
-    else if (last?.kind === "groups" && part.kind === "groups" && Array.isArray(last.groups) && Array.isArray(part.groups)) last.groups.push(...part.groups);
+    if (last?.kind === "groups" && part.kind === "groups" && Array.isArray(last.groups) && Array.isArray(part.groups)) last.groups.push(...part.groups);
     else if (last?.kind === "memberships" && part.kind === "memberships") last.edges.push(...part.edges);
     else this.parts.push(part);
   }

@@ -65,6 +65,30 @@ export interface UpsertUsersOptions extends MarkOptions {
   existing?: UserRow[];
 }
 
+/**
+ * Users parsed to their canonical form (defaults applied, values checked). Parsing needs no lock, so
+ * a pull sync parses its next batch while the one before it is being written.
+ */
+export class ParsedUsers {
+  private constructor(
+    readonly users: readonly CanonicalUser[],
+    /** Whether each input gave a role; one that did not keeps the stored role (see applyUsers). */
+    readonly roleGiven: readonly boolean[],
+  ) {}
+
+  static of(inputs: CanonicalUserInput[]): ParsedUsers {
+    return new ParsedUsers(inputs.map(canonicalUser), inputs.map((input) => input.role !== undefined));
+  }
+
+  concat(other: ParsedUsers): ParsedUsers {
+    return new ParsedUsers([...this.users, ...other.users], [...this.roleGiven, ...other.roleGiven]);
+  }
+
+  get length(): number {
+    return this.users.length;
+  }
+}
+
 export async function upsertUsers(w: DirectoryWrite, inputs: CanonicalUserInput[], options: UpsertUsersOptions = {}): Promise<UserResult[]> {
   return (await applyUsers(w, inputs, options, true)) as UserResult[];
 }
@@ -73,18 +97,26 @@ export async function upsertUsers(w: DirectoryWrite, inputs: CanonicalUserInput[
  * upsertUsers for callers that only count what changed (a pull sync): an unchanged user is neither
  * rendered nor are its groups read, which a daily full sync of an unchanged directory did for every user.
  */
-export async function writeUsers(w: DirectoryWrite, inputs: CanonicalUserInput[], options: UpsertUsersOptions = {}): Promise<Change[]> {
+export async function writeUsers(w: DirectoryWrite, inputs: CanonicalUserInput[] | ParsedUsers, options: UpsertUsersOptions = {}): Promise<Change[]> {
   return (await applyUsers(w, inputs, options, false)).map((r) => r.change);
 }
 
 async function applyUsers(
   w: DirectoryWrite,
-  inputs: CanonicalUserInput[],
+  inputs: CanonicalUserInput[] | ParsedUsers,
   options: UpsertUsersOptions,
   renderUnchanged: boolean,
 ): Promise<{ change: Change; user?: DirectoryUser }[]> {
-  const users = inputs.map(canonicalUser);
-  if (users.length === 0) return [];
+  const parsed = inputs instanceof ParsedUsers ? inputs : ParsedUsers.of(inputs);
+  if (parsed.length === 0) return [];
+  const defaultRole = defaultRoleOf(w);
+  const users = parsed.users.map((user, i) => {
+    if (parsed.roleGiven[i]) return user;
+    // A role is derived from groups (roles.ts), not sent by the IdP: an input without one keeps the
+    // stored role, and a new user starts with the directory's default role (set below, once stored
+    // rows are read). A copy: parsed users may be applied again if a shared transaction failed.
+    return { ...user };
+  });
   const stored = options.existing ?? (await selectUsers(w, inTexts(directoryUsers.idpId, unique(users.map((u) => u.idp_id)))));
   const existing = new Map(stored.map((r) => [r.idpId, r]));
   const mark = options.mark ?? null;
@@ -94,12 +126,9 @@ async function applyUsers(
   const inserts = new Map<string, UserRow>();
   const updates = new Map<string, Partial<UserRow>>();
 
-  const defaultRole = defaultRoleOf(w);
   for (const [i, user] of users.entries()) {
     const current = existing.get(user.idp_id);
-    // A role is derived from groups (roles.ts), not sent by the IdP: an input without one keeps the
-    // stored role, and a new user starts with the directory's default role.
-    if (inputs[i]!.role === undefined) user.role = current ? current.role : defaultRole;
+    if (!parsed.roleGiven[i]) user.role = current ? current.role : defaultRole;
     if (!current) {
       const row: UserRow = { ...userColumns(user), id: newId("directory_user"), ...scopeColumns(w), syncMark: mark, createdAt: w.now, updatedAt: w.now };
       existing.set(user.idp_id, row);

@@ -4,7 +4,7 @@
 import { monotonicFactory } from "ulid";
 import type { CanonicalGroupInput, CanonicalUserInput } from "../model/index.js";
 import type { DirectoryWrite } from "./directory-write.js";
-import { addMemberships, sweepUnseen, upsertGroups, writeUsers, type Change, type Ref } from "./reconcile.js";
+import { addMemberships, sweepUnseen, upsertGroups, writeUsers, type Change, type ParsedUsers, type Ref } from "./reconcile.js";
 import type { DirectoryScope } from "./scope.js";
 import type { WriteOp } from "./write-queue.js";
 import { countUnseen, type UnseenPreview } from "./reconcile-preview.js";
@@ -20,7 +20,7 @@ export interface MembershipEdge {
  * must be read under the directory's lock.
  */
 export type SnapshotPart =
-  | { kind: "users"; users: CanonicalUserInput[] | ((w: DirectoryWrite) => CanonicalUserInput[]) }
+  | { kind: "users"; users: CanonicalUserInput[] | ((w: DirectoryWrite) => CanonicalUserInput[] | ParsedUsers) }
   | { kind: "groups"; groups: CanonicalGroupInput[] | ((w: DirectoryWrite) => CanonicalGroupInput[]) }
   | { kind: "memberships"; edges: MembershipEdge[] };
 
