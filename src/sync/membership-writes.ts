@@ -1,6 +1,6 @@
 // Membership changes in bulk, for reconcile (the one writer; nothing else calls this): the member
-// changes of many groups in one set-based statement that also writes their
-// dsync.group.user_added / user_removed events, rendered by the database from the stored rows.
+// changes of many groups in one set-based statement that resolves the users, writes the edges and
+// their dsync.group.user_added / user_removed events, rendered by the database from the stored rows.
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { directoryGroups, directoryUsers, events, groupMemberships } from "../db/schema.js";
 import { newId } from "../model/index.js";
@@ -9,24 +9,14 @@ import type { DirectoryWrite } from "./directory-write.js";
 import type { MemberChange, MembershipResult, Ref } from "./reconcile.js";
 import { toDirectoryGroup, type GroupRow } from "./render.js";
 
-/** A user as a batch resolves it: ids only; events read the whole user for the edges that changed. */
-interface UserKey {
-  id: string;
-  idpId: string;
-}
-
-/** One (group, user) edge of a batch, with the change that asked for it. */
-interface Pair {
-  change: number;
-  group: GroupRow;
-  user: UserKey;
-}
-
 /**
  * Adds (or removes) members for each change, in order. Returns one result per change; null when
  * the change's group does not exist in this directory (nothing is thrown, so a shared transaction
  * stays usable). A pair named twice is applied once, for the first change naming it. With `mark`
  * (a snapshot run), edges that already existed get the mark too.
+ *
+ * The users are resolved by the statement that writes the edges (by id or IdP id, one index probe
+ * each), so a batch is one round trip: the groups' rows, which the results carry, go with it.
  */
 export async function writeMemberships(
   w: DirectoryWrite,
@@ -34,87 +24,42 @@ export async function writeMemberships(
   changes: MemberChange[],
   mark: string | null,
 ): Promise<(MembershipResult | null)[]> {
-  // Both reads sent at once (one round trip on postgres.js).
-  const [groups, users] = await Promise.all([resolveGroups(w, changes.map((c) => c.group)), resolveUsers(w, changes.flatMap((c) => c.users))]);
-  const pairs: Pair[] = [];
-  const seen = new Set<string>();
-  const results = changes.map((change, index): MembershipResult | null => {
-    const group = groups[index];
-    if (!group) return null;
-    const missing: Ref[] = [];
+  // One row per (change, user ref), numbered in order; `e` is the id its event gets if it changes anything.
+  const rows: { o: number; g: string; u: string; e: string }[] = [];
+  const changeOf: number[] = [];
+  const refOf: Ref[] = [];
+  changes.forEach((change, index) => {
     for (const ref of change.users) {
-      const user = "id" in ref ? users.byId.get(ref.id) : users.byIdpId.get(ref.idp_id);
-      if (!user) {
-        missing.push(ref);
-        continue;
-      }
-      const key = `${group.id} ${user.id}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      pairs.push({ change: index, group, user });
+      rows.push({ o: rows.length, g: refKey(change.group), u: refKey(ref), e: newId("event") });
+      changeOf.push(index);
+      refOf.push(ref);
     }
-    return { group: toDirectoryGroup(group), added: [], removed: [], missing };
   });
-  if (pairs.length === 0) return results;
-
-  // Each pair carries the id its event gets if the pair changes anything (ids sort as pairs do).
-  const json = JSON.stringify(pairs.map((p, i) => ({ o: i, g: p.group.id, u: p.user.id, e: newId("event") })));
-  const changed = await w.emitInDatabase(async (firstSeq) => {
-    const rows = kind === "add" ? await insertEdges(w, json, firstSeq, mark) : await deleteEdges(w, json, firstSeq);
-    return { count: rows.length, value: new Set(rows.map((r) => `${r.group_id} ${r.user_id}`)) };
+  const json = JSON.stringify(rows);
+  const [groups, outcome] = await Promise.all([
+    resolveGroups(w, changes.map((c) => c.group)),
+    rows.length === 0 ? [] : w.emitInDatabase(async (firstSeq) => {
+      const statement = kind === "add" ? insertEdges(w, json, firstSeq, mark) : deleteEdges(w, json, firstSeq);
+      const outcome = rowsOf<{ o: number; u: string | null; changed: boolean }>(await w.tx.execute(statement));
+      return { count: outcome.filter((r) => r.changed).length, value: outcome };
+    }),
+  ]);
+  const results = changes.map((_, index): MembershipResult | null => {
+    const group = groups[index];
+    return group ? { group: toDirectoryGroup(group), added: [], removed: [], missing: [] } : null;
   });
-  if (kind === "add" && mark && changed.size < pairs.length) await markExistingEdges(w, json, mark);
-  for (const p of pairs) {
-    if (!changed.has(`${p.group.id} ${p.user.id}`)) continue;
-    const result = results[p.change]!;
-    (kind === "add" ? result.added : result.removed).push(p.user.id);
+  // Rows come back in input order: missing users, changed edges and unchanged ones (repeats left out).
+  const unchanged: { g: string; u: string }[] = [];
+  for (const row of outcome) {
+    const index = changeOf[row.o]!;
+    const result = results[index];
+    if (!result) continue;
+    if (row.u === null) result.missing.push(refOf[row.o]!);
+    else if (row.changed) (kind === "add" ? result.added : result.removed).push(row.u);
+    else unchanged.push({ g: groups[index]!.id, u: row.u });
   }
+  if (kind === "add" && mark && unchanged.length > 0) await markExistingEdges(w, JSON.stringify(unchanged), mark);
   return results;
-}
-
-/**
- * The edges of `pairs` a data-modifying CTE returned (`changed`), numbered in pair order, and one
- * event each: `{ directory_id, user, group }`, spliced by the same statement from the user's and
- * the group's api_json (their API rendering, kept by triggers), so no payload is rendered, sent or
- * parsed per event. The user carries no `groups`, as in WorkOS's membership events (WorkOS has
- * deprecated the field for being unbounded).
- */
-function membershipEvents(w: DirectoryWrite, event: "dsync.group.user_added" | "dsync.group.user_removed", json: string, changed: SQL, firstSeq: number): SQL {
-  return sql`
-    with x as (select * from json_to_recordset(${json}::json) as x(o int, g text, u text, e text)),
-    changed as (${changed}),
-    applied as (
-      select x.o, x.e, x.g, x.u, row_number() over (order by x.o) as n
-      from changed c join x on x.g = c.group_id and x.u = c.user_id
-    ),
-    emitted as (
-      insert into ${events} (id, organization_id, directory_id, directory_seq, event, data, created_at)
-      select a.e, ${w.scope.organizationId}, ${w.scope.directoryId}, ${firstSeq - 1}::bigint + a.n, ${event},
-        (${`{"directory_id":${JSON.stringify(w.scope.directoryId)},"user":`}::text || u.api_json || ',"group":' || g.api_json || '}'),
-        ${w.now.toISOString()}::timestamptz
-      from applied a join ${directoryUsers} u on u.id = a.u join ${directoryGroups} g on g.id = a.g
-      order by a.n
-    )
-    select g as group_id, u as user_id from applied`;
-}
-
-/** Inserts the edges that do not exist yet, with their dsync.group.user_added events; returns the edges inserted. */
-async function insertEdges(w: DirectoryWrite, json: string, firstSeq: number, mark: string | null): Promise<Edge[]> {
-  const changed = sql`
-    insert into ${groupMemberships} (directory_id, group_id, user_id, sync_mark, created_at)
-    select ${w.scope.directoryId}, x.g, x.u, ${mark}, ${w.now.toISOString()}::timestamptz from x
-    on conflict do nothing
-    returning group_id, user_id`;
-  return rowsOf<Edge>(await w.tx.execute(membershipEvents(w, "dsync.group.user_added", json, changed, firstSeq)));
-}
-
-/** Deletes the edges that exist, with their dsync.group.user_removed events; returns the edges deleted. */
-async function deleteEdges(w: DirectoryWrite, json: string, firstSeq: number): Promise<Edge[]> {
-  const changed = sql`
-    delete from ${groupMemberships} m using x
-    where m.directory_id = ${w.scope.directoryId} and m.group_id = x.g and m.user_id = x.u
-    returning m.group_id, m.user_id`;
-  return rowsOf<Edge>(await w.tx.execute(membershipEvents(w, "dsync.group.user_removed", json, changed, firstSeq)));
 }
 
 /** A snapshot run saw these edges too, where they existed already: they get its mark. */
@@ -125,9 +70,71 @@ async function markExistingEdges(w: DirectoryWrite, json: string, mark: string):
     where m.directory_id = ${w.scope.directoryId} and m.group_id = x.g and m.user_id = x.u and m.sync_mark is distinct from ${mark}`);
 }
 
-interface Edge {
-  group_id: string;
-  user_id: string;
+/** A ref as one text: `i:<id>` or `p:<IdP id>`, which the statements resolve (resolvedRef). */
+function refKey(ref: Ref): string {
+  return "id" in ref ? `i:${ref.id}` : `p:${ref.idp_id}`;
+}
+
+/** Our id for a refKey in `table` of this directory, or null: one index probe. */
+function resolvedRef(w: DirectoryWrite, table: typeof directoryUsers | typeof directoryGroups, key: SQL): SQL {
+  return sql`case when left(${key}, 2) = 'i:'
+    then (select t.id from ${table} t where t.directory_id = ${w.scope.directoryId} and t.id = substr(${key}, 3))
+    else (select t.id from ${table} t where t.directory_id = ${w.scope.directoryId} and t.idp_id = substr(${key}, 3)) end`;
+}
+
+/**
+ * The statement for a batch: `x` the rows, `r` each row resolved to our ids (groups once each),
+ * `pairs` the first row naming each existing (group, user), then `changed` (the caller's
+ * data-modifying CTE over `pairs`) and one event per changed edge: `{ directory_id, user, group }`,
+ * spliced from the user's and the group's api_json (their API rendering, kept by triggers), so no
+ * payload is rendered, sent or parsed per event. The user carries no `groups`, as in WorkOS's
+ * membership events (WorkOS has deprecated the field for being unbounded). Returns, in row order,
+ * the rows whose user is missing (u null) and each pair's first row, with whether it changed the edge.
+ */
+function membershipStatement(w: DirectoryWrite, event: "dsync.group.user_added" | "dsync.group.user_removed", json: string, changed: SQL, firstSeq: number): SQL {
+  return sql`
+    with x as (select * from json_to_recordset(${json}::json) as x(o int, g text, u text, e text)),
+    gs as (select k.g, ${resolvedRef(w, directoryGroups, sql`k.g`)} as id from (select distinct g from x) k),
+    r as (select x.o, x.e, gs.id as g, ${resolvedRef(w, directoryUsers, sql`x.u`)} as u from x join gs on gs.g = x.g),
+    pairs as (select distinct on (g, u) o, e, g, u from r where g is not null and u is not null order by g, u, o),
+    changed as (${changed}),
+    applied as (
+      select p.o, p.e, p.g, p.u, row_number() over (order by p.o) as n
+      from changed c join pairs p on p.g = c.group_id and p.u = c.user_id
+    ),
+    emitted as (
+      insert into ${events} (id, organization_id, directory_id, directory_seq, event, data, created_at)
+      select a.e, ${w.scope.organizationId}, ${w.scope.directoryId}, ${firstSeq - 1}::bigint + a.n, ${event},
+        ${`{"directory_id":${JSON.stringify(w.scope.directoryId)},"user":`}::text || u.api_json || ',"group":' || g.api_json || '}',
+        ${w.now.toISOString()}::timestamptz
+      from applied a join ${directoryUsers} u on u.id = a.u join ${directoryGroups} g on g.id = a.g
+      order by a.n
+    )
+    select o, u, true as changed from applied
+    union all
+    select p.o, p.u, false from pairs p where not exists (select from applied a where a.o = p.o)
+    union all
+    select o, null, false from r where g is not null and u is null
+    order by o`;
+}
+
+/** Inserts the edges that do not exist yet, with their dsync.group.user_added events. */
+function insertEdges(w: DirectoryWrite, json: string, firstSeq: number, mark: string | null): SQL {
+  const changed = sql`
+    insert into ${groupMemberships} (directory_id, group_id, user_id, sync_mark, created_at)
+    select ${w.scope.directoryId}, p.g, p.u, ${mark}, ${w.now.toISOString()}::timestamptz from pairs p
+    on conflict do nothing
+    returning group_id, user_id`;
+  return membershipStatement(w, "dsync.group.user_added", json, changed, firstSeq);
+}
+
+/** Deletes the edges that exist, with their dsync.group.user_removed events. */
+function deleteEdges(w: DirectoryWrite, json: string, firstSeq: number): SQL {
+  const changed = sql`
+    delete from ${groupMemberships} m using pairs p
+    where m.group_id = p.g and m.user_id = p.u
+    returning m.group_id, m.user_id`;
+  return membershipStatement(w, "dsync.group.user_removed", json, changed, firstSeq);
 }
 
 /** The groups the refs name, aligned with them; null where none matches. */
@@ -139,20 +146,6 @@ async function resolveGroups(w: DirectoryWrite, refs: Ref[]): Promise<(GroupRow 
   const byId = new Map(rows.map((r) => [r.id, r]));
   const byIdpId = new Map(rows.map((r) => [r.idpId, r]));
   return refs.map((ref) => ("id" in ref ? byId.get(ref.id) : byIdpId.get(ref.idp_id)) ?? null);
-}
-
-/**
- * Users the refs name, ids only: a snapshot that re-reads an unchanged directory names every edge
- * again, and only the edges that change need the whole user (userJsonRows).
- */
-async function resolveUsers(w: DirectoryWrite, refs: Ref[]): Promise<{ byId: Map<string, UserKey>; byIdpId: Map<string, UserKey> }> {
-  const rows: UserKey[] = refs.length
-    ? await w.tx
-        .select({ id: directoryUsers.id, idpId: directoryUsers.idpId })
-        .from(directoryUsers)
-        .where(and(eq(directoryUsers.directoryId, w.scope.directoryId), refsIn(directoryUsers, refs)))
-    : [];
-  return { byId: new Map(rows.map((r) => [r.id, r])), byIdpId: new Map(rows.map((r) => [r.idpId, r])) };
 }
 
 /** Rows named by any of the refs (ids or IdP ids), with one parameter per kind however many (inTexts). */

@@ -83,9 +83,7 @@ export async function applyFullSnapshot(
       const groups = firstSightings(item, seenGroups).map((r) => normalizer.normalizeGroup(r.id, r.raw));
       const edges: MembershipEdge[] = item.flatMap((r) => (r.kind === "membership" ? [{ group_idp_id: r.groupId, user_idp_id: r.userId }] : []));
       // Removal markers in a snapshot need no action: what the snapshot does not list is swept.
-      batch.addUsers(users.prepare(userRecords), userRecords.length);
-      batch.add({ kind: "groups", groups }, groups.length);
-      batch.add({ kind: "memberships", edges }, edges.length / EDGES_PER_RECORD);
+      batch.add({ users: users.prepare(userRecords), userCount: userRecords.length, groups, edges });
       if (batch.size >= SNAPSHOT_BATCH) {
         // The batch before this one must be written first: a batch's edges may name its users.
         await writing;
@@ -162,33 +160,31 @@ class UserPreparer {
 }
 
 /**
- * Pages gathered for one transaction, as parts in the order they arrived (per page: users, groups,
- * memberships, as a page was always applied); consecutive parts of one kind are merged.
+ * Pages gathered for one transaction, applied as three parts: their users, then their groups, then
+ * their memberships. An edge names a user and a group of this batch or an earlier one, and nothing
+ * else in a snapshot depends on order, so each kind is written once per transaction, in one call.
  */
 class SnapshotBatch {
-  readonly parts: SnapshotPart[] = [];
-  /** The pages of the last part, when it holds users. */
-  private userPages: UsersOfWrite[] | null = null;
+  private readonly userPages: UsersOfWrite[] = [];
+  private readonly groups: CanonicalGroupInput[] = [];
+  private readonly edges: MembershipEdge[] = [];
+  /** Records held, membership edges weighing 1 / EDGES_PER_RECORD each. */
   size = 0;
 
-  addUsers(users: UsersOfWrite, count: number): void {
-    if (count === 0) return;
-    this.size += count;
-    if (this.userPages && this.parts.at(-1)?.kind === "users") {
-      this.userPages.push(users);
-      return;
-    }
-    const pages = (this.userPages = [users]);
-    this.parts.push({ kind: "users", users: (w) => pages.map((page) => page(w)).reduce((all, page) => all.concat(page)) });
+  add(page: { users: UsersOfWrite; userCount: number; groups: CanonicalGroupInput[]; edges: MembershipEdge[] }): void {
+    if (page.userCount > 0) this.userPages.push(page.users);
+    this.groups.push(...page.groups);
+    this.edges.push(...page.edges);
+    this.size += page.userCount + page.groups.length + page.edges.length / EDGES_PER_RECORD;
   }
 
-  add(part: SnapshotPart, count: number): void {
-    if (count === 0) return;
-    this.size += count;
-    const last = this.parts.at(-1);
-    if (last?.kind === "groups" && part.kind === "groups" && Array.isArray(last.groups) && Array.isArray(part.groups)) last.groups.push(...part.groups);
-    else if (last?.kind === "memberships" && part.kind === "memberships") last.edges.push(...part.edges);
-    else this.parts.push(part);
+  get parts(): SnapshotPart[] {
+    const pages = this.userPages;
+    const parts: SnapshotPart[] = [];
+    if (pages.length > 0) parts.push({ kind: "users", users: (w) => pages.map((page) => page(w)).reduce((all, page) => all.concat(page)) });
+    if (this.groups.length > 0) parts.push({ kind: "groups", groups: this.groups });
+    if (this.edges.length > 0) parts.push({ kind: "memberships", edges: this.edges });
+    return parts;
   }
 }
 
