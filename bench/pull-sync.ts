@@ -16,6 +16,7 @@ import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { buildDeps } from "../src/deps.js";
 import { createLogger } from "../src/log.js";
+import { applyRuntimeSettings } from "../src/runtime.js";
 import { pullSourceFor } from "../src/sync/pull-sources.js";
 import { PullSyncScheduler } from "../src/sync/scheduler.js";
 
@@ -29,6 +30,8 @@ const type = VENDORS[vendor as keyof typeof VENDORS];
 const [users = 100_000, groups = 2_000, perUser = 5, changes = 1_000] = numbers.map(Number);
 if (!fetchOnly && !process.env.DATABASE_URL) throw new Error("set DATABASE_URL to a fresh Postgres database");
 const API_KEY = "sk_bench_0123456789abcdef";
+// As main.ts does at start (DSYNC_HEAP_GROWTH_PERCENT=0 measures V8's own heap policy).
+applyRuntimeSettings(loadConfig({ DSYNC_HEAP_GROWTH_PERCENT: process.env.DSYNC_HEAP_GROWTH_PERCENT }));
 const load = () => loadavg().map((l) => +l.toFixed(1));
 
 // The emulator in its own process: seeded, listening, printing the directory's connection as JSON.

@@ -3,7 +3,7 @@ import { baseUrl, loadConfig } from "./config.js";
 
 describe("loadConfig", () => {
   it("applies defaults for an empty environment", () => {
-    expect(loadConfig({})).toMatchObject({ PORT: 8080, DSYNC_DATA_DIR: "./.data", LOG_LEVEL: "info" });
+    expect(loadConfig({})).toMatchObject({ PORT: 8080, DSYNC_DATA_DIR: "./.data", LOG_LEVEL: "info", DSYNC_HEAP_GROWTH_PERCENT: 100 });
     expect(loadConfig({}).DATABASE_URL).toBeUndefined();
   });
 
@@ -20,6 +20,8 @@ describe("loadConfig", () => {
     [{ DSYNC_API_KEY: "short" }, /^invalid configuration: DSYNC_API_KEY must be at least 16 characters$/],
     [{ LOG_LEVEL: "loud" }, /^invalid configuration: LOG_LEVEL /],
     [{ DSYNC_BASE_URL: "ftp://x" }, /^invalid configuration: DSYNC_BASE_URL /],
+    [{ DSYNC_HEAP_GROWTH_PERCENT: "-5" }, /^invalid configuration: DSYNC_HEAP_GROWTH_PERCENT /],
+    [{ DSYNC_HEAP_GROWTH_PERCENT: "lots" }, /^invalid configuration: DSYNC_HEAP_GROWTH_PERCENT /],
   ])("stops on %j with one line naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -23,6 +23,8 @@ const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// or postgresql:// URL")
     .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** How far the heap may grow past what the last full collection kept, in percent (runtime.ts); 0 = V8's own policy. */
+  DSYNC_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(300).default(100),
   DSYNC_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** 32-byte key (base64 or hex) that encrypts stored secrets; required with DATABASE_URL (see crypto/secret-box.ts). */

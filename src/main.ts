@@ -8,6 +8,7 @@ import { ConfigError, baseUrl, loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./db/client.js";
 import { buildDeps, type Deps } from "./deps.js";
 import { createLogger } from "./log.js";
+import { applyRuntimeSettings } from "./runtime.js";
 import { stopBackgroundSyncs } from "./sync/scheduler.js";
 import { startWorker } from "./worker.js";
 
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const config = loadConfig();
+  applyRuntimeSettings(config);
   const log = createLogger(config.LOG_LEVEL);
 
   if (command === "migrate") {
