@@ -48,6 +48,8 @@ describe.runIf(onPostgres)("the Postgres client", () => {
       // The server here is built with lz4, so every connection stores large values with it.
       const [compression] = rowsOf<{ default_toast_compression: string }>(await database.db.execute(sql`show default_toast_compression`));
       expect(compression!.default_toast_compression).toBe("lz4");
+      const [memory] = rowsOf<{ work_mem: string }>(await database.db.execute(sql`show work_mem`));
+      expect(memory!.work_mem).toBe("16MB");
     } finally {
       await database.close();
     }
