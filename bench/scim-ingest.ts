@@ -54,6 +54,7 @@ const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main
     DSYNC_SCIM_BURST: "1000000",
     LOG_LEVEL: "warn",
     PORT: "0",
+    ...(process.env.DSYNC_HEAP_GROWTH_PERCENT ? { DSYNC_HEAP_GROWTH_PERCENT: process.env.DSYNC_HEAP_GROWTH_PERCENT } : {}),
     HOST: "127.0.0.1",
   },
   stdio: ["ignore", "pipe", "inherit"],

@@ -7,23 +7,13 @@ import { OktaDirectory } from "./emulators/okta/directory.js";
 import { startOktaEmulator } from "./emulators/okta/server.js";
 import { createHarness, type Harness } from "./harness.js";
 import { postSync } from "./support/sync-run.js";
+import { listAllUsers } from "./support/directory-users.js";
 
 let h: Harness;
 beforeAll(async () => {
   h = await createHarness();
 });
 afterAll(() => h.close());
-
-async function allUsers(directoryId: string): Promise<any[]> {
-  const out: any[] = [];
-  let after = "";
-  for (;;) {
-    const page = await h.json("GET", `/directory_users?directory=${directoryId}&limit=100&order=asc${after ? `&after=${after}` : ""}`);
-    out.push(...page.data);
-    if (!page.list_metadata.after) return out;
-    after = page.list_metadata.after;
-  }
-}
 
 describe("normalization of an okta api directory", () => {
   it("re-normalizes pulled users on a mapping change, keeps the mapping on later syncs, and maps roles from pulled groups", async () => {
@@ -38,7 +28,7 @@ describe("normalization of an okta api directory", () => {
     const dir = await h.json("POST", "/directories", { organization_id: org.id, type: "okta api", name: "okta", credentials: { org_url: `${server.url}/`, api_token: token } });
     onTestFinished(async () => void (await h.request("DELETE", `/directories/${dir.id}`)));
     expect((await postSync(h, dir.id, "?full=true")).status).toBe("succeeded");
-    const pulled = await allUsers(dir.id);
+    const pulled = await listAllUsers(h, dir.id);
     expect(pulled).toHaveLength(30);
     expect(pulled[0].custom_attributes.employee_number).toMatch(/^E1000/);
 
@@ -69,8 +59,8 @@ describe("normalization of an okta api directory", () => {
     const team = groups.find((g: any) => g.name === "Team 0000");
     const roles = await h.json("PUT", `/directories/${dir.id}/role_mapping`, { default_role: "viewer", rules: [{ group_id: team.id, role_slug: "editor", priority: 1 }] });
     expect(roles.recomputed.users).toBe(30);
-    const members = new Set((await allUsers(dir.id)).filter((u) => u.groups.some((g: any) => g.id === team.id)).map((u) => u.idp_id));
-    for (const user of await allUsers(dir.id)) expect(user.role, user.idp_id).toEqual({ slug: members.has(user.idp_id) ? "editor" : "viewer" });
+    const members = new Set((await listAllUsers(h, dir.id)).filter((u) => u.groups.some((g: any) => g.id === team.id)).map((u) => u.idp_id));
+    for (const user of await listAllUsers(h, dir.id)) expect(user.role, user.idp_id).toEqual({ slug: members.has(user.idp_id) ? "editor" : "viewer" });
 
     okta.now = Date.now();
     const teamIdp = team.idp_id as string;

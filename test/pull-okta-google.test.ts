@@ -7,6 +7,7 @@ import { OktaDirectory } from "./emulators/okta/directory.js";
 import { startOktaEmulator } from "./emulators/okta/server.js";
 import { createHarness, type Harness } from "./harness.js";
 import { postSync } from "./support/sync-run.js";
+import { listAllUsers } from "./support/directory-users.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -27,17 +28,6 @@ async function createDirectory(type: string, credentials: unknown, settings?: un
 /** POST /sync (202, or 201 for a dry run) and the run once it has finished. */
 const sync = (dir: DirectoryScope, query = ""): Promise<any> => postSync(h, dir.directoryId, query);
 
-async function users(dir: DirectoryScope): Promise<any[]> {
-  const out: any[] = [];
-  let after = "";
-  for (;;) {
-    const page = await h.json("GET", `/directory_users?directory=${dir.directoryId}&limit=100&order=asc${after ? `&after=${after}` : ""}`);
-    out.push(...page.data);
-    if (!page.list_metadata.after) return out;
-    after = page.list_metadata.after;
-  }
-}
-
 describe("okta api directories", () => {
   it("link with a working API token, sync in full, then apply an increment from the System Log", async () => {
     const directory = new OktaDirectory();
@@ -56,7 +46,7 @@ describe("okta api directories", () => {
 
     const full = await sync(dir, "?full=true");
     expect(full).toMatchObject({ status: "succeeded", kind: "full" });
-    const synced = await users(dir);
+    const synced = await listAllUsers(h, dir.directoryId);
     expect(synced).toHaveLength(250);
     expect(synced.find((u) => u.idp_id === suspended).state).toBe("inactive");
     const groups = (await h.json("GET", `/directory_groups?directory=${dir.directoryId}&limit=100`)).data;
@@ -80,7 +70,7 @@ describe("okta api directories", () => {
     expect(kinds).toContain("dsync.user.deleted");
     expect(kinds).toContain("dsync.group.user_added");
     expect(events.find((e) => e.event === "dsync.user.updated" && (e.data as any).idp_id === ids[20])).toBeDefined();
-    const after = await users(dir);
+    const after = await listAllUsers(h, dir.directoryId);
     expect(after).toHaveLength(249);
     expect(after.some((u) => u.idp_id === leaver)).toBe(false);
     const moverGroups = (await h.json("GET", `/directory_users/${after.find((u) => u.idp_id === mover).id}`)).groups;
@@ -113,7 +103,7 @@ describe("gsuite directory directories", () => {
 
     const full = await sync(dir, "?full=true");
     expect(full.status).toBe("succeeded");
-    const synced = await users(dir);
+    const synced = await listAllUsers(h, dir.directoryId);
     const live = [...google.control.dir.liveUsers()];
     expect(synced).toHaveLength(live.length);
     const suspendedIds = live.filter((u) => u.fields.suspended || u.fields.archived).map((u) => u.id);

@@ -6,10 +6,10 @@ import type { SyncItem, VendorRecord } from "../connectors/types.js";
 import { normalizeGroupRecord, normalizeUserRecord } from "../src/normalize/mapping.js";
 import { PRESETS } from "../src/normalize/presets.js";
 import { setAttributeMapping } from "../src/sync/directory-mappings.js";
-import type { DirectoryScope } from "../src/sync/index.js";
 import { applyFullSnapshot, type Normalizer } from "../src/sync/pull-sync.js";
 import type { WriteRunner } from "../src/sync/snapshot.js";
 import { createHarness, type Harness } from "./harness.js";
+import { listAllUsers } from "./support/directory-users.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -31,17 +31,6 @@ function users(from: number, to: number): VendorRecord[] {
 }
 
 const writerOf = (h: Harness): WriteRunner => ({ run: (scope, op) => h.deps.reconciler.write(scope, op) });
-
-async function allUsers(scope: DirectoryScope): Promise<{ idp_id: string; custom_attributes: Record<string, unknown> }[]> {
-  const out: { idp_id: string; custom_attributes: Record<string, unknown> }[] = [];
-  let after = "";
-  for (;;) {
-    const page = await h.json("GET", `/directory_users?directory=${scope.directoryId}&limit=100&order=asc${after ? `&after=${after}` : ""}`);
-    out.push(...page.data);
-    if (!page.list_metadata.after) return out;
-    after = page.list_metadata.after;
-  }
-}
 
 describe("a full snapshot written while the next batch is prepared", () => {
   it("normalizes a batch prepared before a mapping change with the new mapping", async () => {
@@ -65,7 +54,7 @@ describe("a full snapshot written while the next batch is prepared", () => {
       },
     });
     expect(outcome.tally.users.created).toBe(1200);
-    const stored = await allUsers(scope);
+    const stored = await listAllUsers(h, scope.directoryId);
     expect(stored).toHaveLength(1200);
     const late = stored.filter((u) => Number(u.idp_id.slice(1)) >= 1000);
     expect(late).toHaveLength(200);
@@ -96,6 +85,6 @@ describe("a full snapshot written while the next batch is prepared", () => {
     expect(running).toBe(0);
     // The write after the failed one never started.
     expect(writes).toBe(2);
-    expect(await allUsers(scope)).toHaveLength(1000);
+    expect(await listAllUsers(h, scope.directoryId)).toHaveLength(1000);
   });
 });
