@@ -16,12 +16,12 @@ export interface MembershipEdge {
 }
 
 /**
- * One part of a snapshot batch. Records may be given as a function of the write, for mappings that
- * must be read under the directory's lock.
+ * One part of a snapshot batch. Users may be given as a function of the write: parsed ahead, and
+ * checked against the mapping read under the directory's lock (pull-sync.ts, UserPreparer).
  */
 export type SnapshotPart =
-  | { kind: "users"; users: CanonicalUserInput[] | ((w: DirectoryWrite) => CanonicalUserInput[] | ParsedUsers) }
-  | { kind: "groups"; groups: CanonicalGroupInput[] | ((w: DirectoryWrite) => CanonicalGroupInput[]) }
+  | { kind: "users"; users: CanonicalUserInput[] | ((w: DirectoryWrite) => ParsedUsers) }
+  | { kind: "groups"; groups: CanonicalGroupInput[] }
   | { kind: "memberships"; edges: MembershipEdge[] };
 
 /**
@@ -97,8 +97,7 @@ export class SnapshotRun {
           const users = typeof part.users === "function" ? part.users(w) : part.users;
           for (const change of await writeUsers(w, users, { mark: this.mark })) counts.users[change] += 1;
         } else if (part.kind === "groups") {
-          const groups = typeof part.groups === "function" ? part.groups(w) : part.groups;
-          for (const r of await upsertGroups(w, groups, { mark: this.mark })) counts.groups[r.change] += 1;
+          for (const r of await upsertGroups(w, part.groups, { mark: this.mark })) counts.groups[r.change] += 1;
         } else {
           await this.addEdges(w, part.edges, counts);
         }
