@@ -60,7 +60,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   // unprepared ones were: a generic plan, settled on after five runs while a directory's users were few,
   // kept scanning all of them as they grew (9 ms per batch of creates, averaged over the first 3,000).
   // work_mem: a membership batch sorts its events (kilobytes each) into sequence order; 2,500 of them
-  // overflowed the default 4 MB and were sorted on disk (a tenth of the statement's time).
+  // overflowed the default 4 MB and were sorted on disk (a tenth of the statement's time). A pull
+  // sync's batch of 5,000 (~12 MB) fits.
   const connection: Record<string, string> = { plan_cache_mode: "force_custom_plan", work_mem: "16MB" };
   if (await serverHasLz4(url)) connection.default_toast_compression = "lz4";
   const client = postgres(url, { max: poolSize, onnotice: () => {}, connection });
