@@ -182,7 +182,7 @@ class SnapshotBatch {
   get parts(): SnapshotPart[] {
     const pages = this.userPages;
     const parts: SnapshotPart[] = [];
-    if (pages.length > 0) parts.push({ kind: "users", users: (w) => pages.map((page) => page(w)).reduce((all, page) => all.concat(page)) });
+    if (pages.length > 0) parts.push({ kind: "users", users: (w) => ParsedUsers.join(pages.map((page) => page(w))) });
     if (this.groups.length > 0) parts.push({ kind: "groups", groups: this.groups });
     if (this.edges.length > 0) parts.push({ kind: "memberships", edges: this.edges });
     return parts;

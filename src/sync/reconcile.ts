@@ -80,8 +80,9 @@ export class ParsedUsers {
     return new ParsedUsers(inputs.map(canonicalUser), inputs.map((input) => input.role !== undefined));
   }
 
-  concat(other: ParsedUsers): ParsedUsers {
-    return new ParsedUsers([...this.users, ...other.users], [...this.roleGiven, ...other.roleGiven]);
+  /** Several batches as one, in order (each copied once). */
+  static join(parts: ParsedUsers[]): ParsedUsers {
+    return new ParsedUsers(parts.flatMap((p) => p.users), parts.flatMap((p) => p.roleGiven));
   }
 
   get length(): number {
