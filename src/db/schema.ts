@@ -5,6 +5,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   customType,
   index,
   integer,
@@ -104,9 +105,10 @@ export const directories = pgTable(
 
 /**
  * Directory users. Owner: sync (reconcile is the only writer).
- * The table also has `api_json` (migration 0003), deliberately not mapped here so that selects never
- * ship it: the user as the API renders it, without `groups`, as JSON text, kept current by a trigger
- * on every write of a rendered column. Membership events splice it in (membership-writes.ts).
+ * The table also has `api_json` (migration 0003) and `api_version` (0006), deliberately not mapped
+ * here so that selects never ship them: the user as the API renders it, without `groups`, as JSON
+ * text, and that rendering's number, kept current by a trigger on every write of a rendered column.
+ * Events show a user by its version (see events); a superseded version moves to renderingHistory.
  */
 export const directoryUsers = pgTable(
   "directory_users",
@@ -143,7 +145,7 @@ export const directoryUsers = pgTable(
   ],
 );
 
-/** Directory groups. Owner: sync. Has an unmapped `api_json` kept by a trigger, as directory_users. */
+/** Directory groups. Owner: sync. Has unmapped `api_json` and `api_version` kept by a trigger, as directory_users. */
 export const directoryGroups = pgTable(
   "directory_groups",
   {
@@ -191,6 +193,12 @@ export const groupMemberships = pgTable(
  * Feed order is (txid, position): a reader sees only rows whose txid is below the oldest running
  * writer, so a row can never appear behind a cursor that has already passed it.
  * No foreign key to directories: a deleted directory's events (dsync.deleted last) stay readable.
+ *
+ * A payload is stored in `data`, or, for the events that only show a user and a group as they stood
+ * (dsync.user.created and the membership events, most of a directory's first sync), as references
+ * to those renderings: the version of the user's and the group's api_json when the event was written
+ * (see renderingHistory). Readers render it (sync/events.ts, eventPayload), so a 100,000-user sync
+ * stores 600,000 small rows instead of 1.4 GB of copies of the same users.
  */
 export const events = pgTable(
   "events",
@@ -200,9 +208,13 @@ export const events = pgTable(
     directoryId: text("directory_id").notNull(),
     directorySeq: bigint("directory_seq", { mode: "number" }).notNull(),
     event: text("event").notNull(),
-    // Text (jsonText): membership events are spliced from api_json by the statement writing the edges,
-    // other payloads are serialized once by DirectoryWrite; both are valid JSON by construction.
-    data: jsonText<Record<string, unknown>>("data").notNull(),
+    // Text (jsonText): payloads are serialized once by DirectoryWrite, valid JSON by construction.
+    data: jsonText<Record<string, unknown>>("data"),
+    /** The user (and its api_version) a payload stored by reference shows; group likewise. */
+    userId: text("user_id"),
+    userVersion: bigint("user_version", { mode: "number" }),
+    groupId: text("group_id"),
+    groupVersion: bigint("group_version", { mode: "number" }),
     createdAt: createdAt(),
     txid: xid8("txid")
       .notNull()
@@ -216,8 +228,20 @@ export const events = pgTable(
     // BRIN: rows arrive in time order, so block ranges serve range_start / range_end, and an insert
     // costs next to nothing (a btree here was one of five per event).
     index("events_created_at_idx").using("brin", t.createdAt),
+    check("events_payload_check", sql`${t.data} is not null or ${t.userVersion} is not null`),
   ],
 );
+
+/**
+ * Renderings of users and groups that are no longer current (the row changed or was deleted), kept
+ * for the events that show them by version. Written by triggers (migration 0006) only: api_version
+ * comes from one sequence for both tables, so a version names one rendering. Owner: sync.
+ */
+export const renderingHistory = pgTable("rendering_history", {
+  version: bigint("version", { mode: "number" }).primaryKey(),
+  directoryId: text("directory_id").notNull(),
+  apiJson: text("api_json").notNull(),
+});
 
 
 // ---------------------------------------------------------------------------------------------

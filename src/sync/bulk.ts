@@ -45,16 +45,18 @@ function recordset(columns: PgColumn[], json: SQL): SQL {
 
 /**
  * Inserts rows given as drizzle row objects (property names as in the schema) with multi-row
- * statements. Every row must carry the same properties; Dates are sent as ISO strings.
+ * statements. Every row must carry the same properties; Dates are sent as ISO strings. `returning`
+ * (a column list, raw SQL) returns those columns of the inserted rows.
  */
-export async function insertRows(tx: Db, table: PgTable, rows: Record<string, unknown>[]): Promise<void> {
-  if (rows.length === 0) return;
+export async function insertRows<R = never>(tx: Db, table: PgTable, rows: Record<string, unknown>[], returning?: string): Promise<R[]> {
+  const out: R[] = [];
+  if (rows.length === 0) return out;
   const all = getTableColumns(table) as Record<string, PgColumn>;
   const keys = Object.keys(rows[0]!).filter((k) => rows[0]![k] !== undefined && all[k]);
   const columns = keys.map((k) => all[k]!);
-  const text = statementText(table, `insert ${keys.join(",")}`, (json) => {
+  const text = statementText(table, `insert ${keys.join(",")} returning ${returning ?? ""}`, (json) => {
     const names = sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `);
-    return sql`insert into ${table} (${names}) ${recordset(columns, json)}`;
+    return sql`insert into ${table} (${names}) ${recordset(columns, json)}${returning ? sql.raw(` returning ${returning}`) : sql``}`;
   });
   for (let i = 0; i < rows.length; i += BULK_CHUNK) {
     const json = JSON.stringify(
@@ -67,8 +69,10 @@ export async function insertRows(tx: Db, table: PgTable, rows: Record<string, un
         return out;
       }),
     );
-    await tx.execute(sql`${sql.raw(text.before)}${json}${sql.raw(text.after)}`);
+    const result = await tx.execute(sql`${sql.raw(text.before)}${json}${sql.raw(text.after)}`);
+    if (returning) out.push(...rowsOf<R>(result));
   }
+  return out;
 }
 
 /**

@@ -9,10 +9,20 @@ import { BULK_CHUNK } from "./bulk.js";
 import type { DirectoryRow } from "./render.js";
 import type { DirectoryScope } from "./scope.js";
 
+/**
+ * An event's payload by reference: the user (and group) as they stood, by api_version, which readers
+ * render (sync/events.ts). Stored so instead of a copy of the rendering (see events in schema.ts).
+ */
+export interface Shown {
+  user_id: string;
+  user_version: number;
+}
+
 interface PendingEvent {
   id: string;
   event: EventType;
-  data: Record<string, unknown>;
+  data: Record<string, unknown> | null;
+  shown: Shown | null;
   seq: number;
 }
 
@@ -49,8 +59,17 @@ export class DirectoryWrite {
   }
 
   emit(event: EventType, data: Record<string, unknown>): void {
+    this.push(event, data, null);
+  }
+
+  /** An event whose payload is a rendering the database keeps (dsync.user.created): stored as its reference. */
+  emitShown(event: "dsync.user.created", shown: Shown): void {
+    this.push(event, null, shown);
+  }
+
+  private push(event: EventType, data: Record<string, unknown> | null, shown: Shown | null): void {
     this.seq += 1;
-    this.pending.push({ id: newId("event"), event, data, seq: this.seq });
+    this.pending.push({ id: newId("event"), event, data, shown, seq: this.seq });
     this.sendFullChunk();
   }
 
@@ -111,11 +130,11 @@ export class DirectoryWrite {
    */
   private async insertChunk(chunk: PendingEvent[]): Promise<void> {
     const json = `[${chunk
-      .map((e) => `{"id":"${e.id}","seq":${e.seq},"event":"${e.event}","data":${JSON.stringify(e.data)}}`)
+      .map((e) => `{"id":"${e.id}","seq":${e.seq},"event":"${e.event}",${e.shown ? JSON.stringify(e.shown).slice(1, -1) : `"data":${JSON.stringify(e.data)}`}}`)
       .join(",")}]`;
     await this.tx.execute(sql`
-      insert into ${events} (id, organization_id, directory_id, directory_seq, event, data, created_at)
-      select x.id, ${this.scope.organizationId}, ${this.scope.directoryId}, x.seq, x.event, x.data, ${this.now.toISOString()}::timestamptz
-      from json_to_recordset(${json}::json) as x(id text, seq bigint, event text, data text)`);
+      insert into ${events} (id, organization_id, directory_id, directory_seq, event, data, user_id, user_version, created_at)
+      select x.id, ${this.scope.organizationId}, ${this.scope.directoryId}, x.seq, x.event, x.data, x.user_id, x.user_version, ${this.now.toISOString()}::timestamptz
+      from json_to_recordset(${json}::json) as x(id text, seq bigint, event text, data text, user_id text, user_version bigint)`);
   }
 }

@@ -1,10 +1,10 @@
 // The event feed: events in commit order, readable from a cursor. A reader sees only events whose
 // transaction id is below the oldest transaction still running, so an event can never become
 // visible behind a cursor that has already passed its place (the outbox trap).
-import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lte, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { fetchPage, type Keyset, type PageRequest } from "../db/paginate.js";
-import { events } from "../db/schema.js";
+import { directoryGroups, directoryUsers, events, renderingHistory } from "../db/schema.js";
 import type { DirectoryEvent, EventType } from "../model/index.js";
 import type { Page } from "./read.js";
 import type { Access } from "./scope.js";
@@ -16,6 +16,44 @@ export interface EventFilter {
   rangeStart?: Date | undefined;
   rangeEnd?: Date | undefined;
 }
+
+/**
+ * A user's or group's rendering (api_json) at `version`: the row's own while it is still that version,
+ * else the superseded one its trigger kept. One primary-key probe each.
+ */
+function renderingAt(table: typeof directoryUsers | typeof directoryGroups, id: AnyColumn, version: AnyColumn): SQL {
+  return sql`coalesce(
+    (select r.api_json from ${table} r where r.id = ${id} and r.api_version = ${version}),
+    (select h.api_json from ${renderingHistory} h where h.version = ${version}))`;
+}
+
+/**
+ * An event's payload: as stored, or rendered from the renderings it names (see events in schema.ts):
+ * dsync.user.created is the user with no groups yet; a membership event is `{ directory_id, user,
+ * group }`, its user without `groups`, as in WorkOS's membership events (WorkOS has deprecated the
+ * field for being unbounded).
+ */
+export const eventPayload = sql<Record<string, unknown>>`case
+  when ${events.data} is not null then ${events.data}
+  when ${events.groupVersion} is null then left(${renderingAt(directoryUsers, events.userId, events.userVersion)}, -1) || ', "groups" : []}'
+  else '{"directory_id":' || to_json(${events.directoryId})::text
+    || ',"user":' || ${renderingAt(directoryUsers, events.userId, events.userVersion)}
+    || ',"group":' || ${renderingAt(directoryGroups, events.groupId, events.groupVersion)} || '}' end`.mapWith(events.data);
+
+/** An event row as readers select it: its payload rendered, the references it was stored as left out. */
+const eventRow = {
+  id: events.id,
+  organizationId: events.organizationId,
+  directoryId: events.directoryId,
+  directorySeq: events.directorySeq,
+  event: events.event,
+  data: eventPayload,
+  createdAt: events.createdAt,
+  txid: events.txid,
+  position: events.position,
+};
+
+type EventRow = Omit<typeof events.$inferSelect, "data" | "userId" | "userVersion" | "groupId" | "groupVersion"> & { data: Record<string, unknown> };
 
 /** Rows committed by transactions older than every running one: their place in the order is final. */
 const settled = sql`${events.txid} < pg_snapshot_xmin(pg_current_snapshot())`;
@@ -44,7 +82,7 @@ export async function listEvents(db: Db, access: Access, filter: EventFilter, re
   ];
   const { rows, list_metadata } = await fetchPage(request, feedKeyset, (cursor, orderBy, limit) =>
     db
-      .select()
+      .select(eventRow)
       .from(events)
       .where(and(...conditions, cursor))
       .orderBy(...orderBy)
@@ -64,11 +102,11 @@ export async function isVisibleEvent(db: Db, access: Access, id: string): Promis
 
 /** Events of one directory in sequence order, for tests and tools that audit the order. */
 export async function listDirectoryEventsBySeq(db: Db, directoryId: string): Promise<(DirectoryEvent & { directory_seq: number })[]> {
-  const rows = await db.select().from(events).where(eq(events.directoryId, directoryId)).orderBy(asc(events.directorySeq));
+  const rows = await db.select(eventRow).from(events).where(eq(events.directoryId, directoryId)).orderBy(asc(events.directorySeq));
   return rows.map((row) => ({ ...toDirectoryEvent(row), directory_seq: row.directorySeq }));
 }
 
-function toDirectoryEvent(row: typeof events.$inferSelect): DirectoryEvent {
+function toDirectoryEvent(row: EventRow): DirectoryEvent {
   return {
     object: "event",
     id: row.id,
@@ -101,7 +139,7 @@ export interface FeedEvent extends DirectoryEvent {
  */
 export async function readSettledEventsAfter(db: Db, after: FeedPosition, limit: number, until?: FeedPosition): Promise<FeedEvent[]> {
   const rows = await db
-    .select()
+    .select(eventRow)
     .from(events)
     .where(
       and(
@@ -125,11 +163,11 @@ export async function feedPositionOf(db: Db, eventId: string): Promise<FeedPosit
 /** Events by id (any order), with their feed place and directory, for delivering them. */
 export async function getEventsByIds(db: Db, ids: string[]): Promise<Map<string, FeedEvent>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.select().from(events).where(inArray(events.id, ids));
+  const rows = await db.select(eventRow).from(events).where(inArray(events.id, ids));
   return new Map(rows.map((row) => [row.id, toFeedEvent(row)]));
 }
 
-function toFeedEvent(row: typeof events.$inferSelect): FeedEvent {
+function toFeedEvent(row: EventRow): FeedEvent {
   return {
     ...toDirectoryEvent(row),
     organization_id: row.organizationId,

@@ -1,6 +1,6 @@
 // Membership changes in bulk, for reconcile (the one writer; nothing else calls this): the member
 // changes of many groups in one set-based statement that resolves the users, writes the edges and
-// their dsync.group.user_added / user_removed events, rendered by the database from the stored rows.
+// their dsync.group.user_added / user_removed events, which show the stored rows by version.
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { directoryGroups, directoryUsers, events, groupMemberships } from "../db/schema.js";
 import { newId } from "../model/index.js";
@@ -85,10 +85,9 @@ function resolvedRef(w: DirectoryWrite, table: typeof directoryUsers | typeof di
 /**
  * The statement for a batch: `x` the rows, `r` each row resolved to our ids (groups once each),
  * `pairs` the first row naming each existing (group, user), then `changed` (the caller's
- * data-modifying CTE over `pairs`) and one event per changed edge: `{ directory_id, user, group }`,
- * spliced from the user's and the group's api_json (their API rendering, kept by triggers), so no
- * payload is rendered, sent or parsed per event. The user carries no `groups`, as in WorkOS's
- * membership events (WorkOS has deprecated the field for being unbounded). Returns, in row order,
+ * data-modifying CTE over `pairs`) and one event per changed edge, `{ directory_id, user, group }`
+ * stored as the user's and the group's current api_version (their API rendering, kept by triggers;
+ * readers render it, see sync/events.ts), so no payload is rendered, sent or stored per event. Returns, in row order,
  * the rows whose user is missing (u null) and each pair's first row, with whether it changed the edge.
  */
 function membershipStatement(w: DirectoryWrite, event: "dsync.group.user_added" | "dsync.group.user_removed", json: string, changed: SQL, firstSeq: number): SQL {
@@ -103,10 +102,9 @@ function membershipStatement(w: DirectoryWrite, event: "dsync.group.user_added" 
       from changed c join pairs p on p.g = c.group_id and p.u = c.user_id
     ),
     emitted as (
-      insert into ${events} (id, organization_id, directory_id, directory_seq, event, data, created_at)
+      insert into ${events} (id, organization_id, directory_id, directory_seq, event, user_id, user_version, group_id, group_version, created_at)
       select a.e, ${w.scope.organizationId}, ${w.scope.directoryId}, ${firstSeq - 1}::bigint + a.n, ${event},
-        ${`{"directory_id":${JSON.stringify(w.scope.directoryId)},"user":`}::text || u.api_json || ',"group":' || g.api_json || '}',
-        ${w.now.toISOString()}::timestamptz
+        a.u, u.api_version, a.g, g.api_version, ${w.now.toISOString()}::timestamptz
       from applied a join ${directoryUsers} u on u.id = a.u join ${directoryGroups} g on g.id = a.g
       order by a.n
     )

@@ -6,6 +6,7 @@ import { isRecordPage, type PullConnector, type SyncItem, type VendorRecord } fr
 import { and, count, eq, gt } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { events } from "../db/schema.js";
+import { eventPayload } from "./events.js";
 import { GatewayError } from "../errors.js";
 import type { CanonicalGroupInput, CanonicalUserInput } from "../model/index.js";
 import { userMappingFor, type UserMapping } from "../normalize/index.js";
@@ -331,7 +332,7 @@ async function emittedSince(tx: Db, scope: DirectoryScope, seq: number, sampleSi
   const after = and(eq(events.directoryId, scope.directoryId), gt(events.directorySeq, seq));
   const [totals, sample] = await Promise.all([
     tx.select({ event: events.event, count: count() }).from(events).where(after).groupBy(events.event),
-    tx.select({ event: events.event, data: events.data }).from(events).where(after).orderBy(events.directorySeq).limit(sampleSize),
+    tx.select({ event: events.event, data: eventPayload }).from(events).where(after).orderBy(events.directorySeq).limit(sampleSize),
   ]);
   const by_type = Object.fromEntries(totals.map((t) => [t.event, t.count]));
   return { total: totals.reduce((n, t) => n + t.count, 0), by_type, sample };

@@ -95,18 +95,20 @@ export async function upsertUsers(w: DirectoryWrite, inputs: CanonicalUserInput[
 }
 
 /**
- * upsertUsers for callers that only count what changed (a pull sync): an unchanged user is neither
- * rendered nor are its groups read, which a daily full sync of an unchanged directory did for every user.
+ * upsertUsers for callers that only count what changed (a pull sync): no user is rendered but for its
+ * event, and an unchanged user's groups are not read (a daily full sync of an unchanged directory did
+ * that for every user).
  */
 export async function writeUsers(w: DirectoryWrite, inputs: CanonicalUserInput[] | ParsedUsers, options: UpsertUsersOptions = {}): Promise<Change[]> {
   return (await applyUsers(w, inputs, options, false)).map((r) => r.change);
 }
 
+/** With `render`, every result carries the user as the API shows it; without, only what changed. */
 async function applyUsers(
   w: DirectoryWrite,
   inputs: CanonicalUserInput[] | ParsedUsers,
   options: UpsertUsersOptions,
-  renderUnchanged: boolean,
+  render: boolean,
 ): Promise<{ change: Change; user?: DirectoryUser }[]> {
   const parsed = inputs instanceof ParsedUsers ? inputs : ParsedUsers.of(inputs);
   if (parsed.length === 0) return [];
@@ -150,22 +152,29 @@ async function applyUsers(
     existing.set(user.idp_id, row);
     outcomes.push({ change: "updated", row, previous });
   }
-  // Groups of the users an event or a result shows; a new user has none yet.
-  const shown = outcomes.filter((o) => o.change === "updated" || (o.change === "unchanged" && renderUnchanged));
-  const groupsOf = await loadGroupsOf(w.tx, unique(shown.map((o) => o.row.id)));
-  const results = outcomes.map(({ change, row, previous }) => {
-    if (change === "unchanged") return { change, ...(renderUnchanged ? { user: toDirectoryUser(row, groupsOf.get(row.id) ?? []) } : {}) };
-    const user = toDirectoryUser(row, change === "created" ? [] : (groupsOf.get(row.id) ?? []));
-    if (change === "created") w.emit("dsync.user.created", user);
-    else w.emit("dsync.user.updated", { ...user, previous_attributes: previous });
-    return { change, user };
-  });
-  await insertRows(w.tx, directoryUsers, [...inserts.values()]);
+  // Rows first, events after: a new user's dsync.user.created names the rendering its insert made.
+  const inserted = await insertRows<{ id: string; api_version: string | number }>(w.tx, directoryUsers, [...inserts.values()], "id, api_version");
+  const versionOf = new Map(inserted.map((r) => [r.id, Number(r.api_version)]));
   await updateRows(w.tx, directoryUsers, [...updates.values()], eq(directoryUsers.directoryId, w.scope.directoryId));
   if (mark && unchangedIds.length > 0) {
     await w.tx.update(directoryUsers).set({ syncMark: mark }).where(inTexts(directoryUsers.id, unchangedIds));
   }
-  return results;
+  // Groups of the users an event or a result shows; a new user has none yet.
+  const shown = outcomes.filter((o) => o.change === "updated" || (o.change === "unchanged" && render));
+  const groupsOf = await loadGroupsOf(w.tx, unique(shown.map((o) => o.row.id)));
+  return outcomes.map(({ change, row, previous }) => {
+    if (change === "unchanged") return { change, ...(render ? { user: toDirectoryUser(row, groupsOf.get(row.id) ?? []) } : {}) };
+    if (change === "created") {
+      // The row as inserted, unless the batch named the user again (its later version was inserted).
+      const version = inserts.get(row.idpId) === row ? versionOf.get(row.id) : undefined;
+      if (version === undefined) w.emit("dsync.user.created", toDirectoryUser(row, []));
+      else w.emitShown("dsync.user.created", { user_id: row.id, user_version: version });
+      return { change, ...(render ? { user: toDirectoryUser(row, []) } : {}) };
+    }
+    const user = toDirectoryUser(row, groupsOf.get(row.id) ?? []);
+    w.emit("dsync.user.updated", { ...user, previous_attributes: previous });
+    return { change, user };
+  });
 }
 
 /** Applies `change` to a stored user's canonical record and writes the result through upsertUsers. */
