@@ -1,19 +1,21 @@
 CREATE TABLE "rendering_history" (
-	"version" bigint PRIMARY KEY NOT NULL,
+	"id" text NOT NULL,
+	"version" bigint NOT NULL,
 	"directory_id" text NOT NULL,
-	"api_json" text NOT NULL
+	"api_json" text NOT NULL,
+	CONSTRAINT "rendering_history_id_version_pk" PRIMARY KEY("id","version")
 );
 --> statement-breakpoint
 ALTER TABLE "events" ALTER COLUMN "data" DROP NOT NULL;--> statement-breakpoint
 ALTER TABLE "events" ADD COLUMN "user_id" text;--> statement-breakpoint
-ALTER TABLE "events" ADD COLUMN "user_version" bigint;--> statement-breakpoint
 ALTER TABLE "events" ADD COLUMN "group_id" text;--> statement-breakpoint
-ALTER TABLE "events" ADD COLUMN "group_version" bigint;--> statement-breakpoint
-ALTER TABLE "events" ADD CONSTRAINT "events_payload_check" CHECK ("events"."data" is not null or "events"."user_version" is not null);--> statement-breakpoint
+ALTER TABLE "events" ADD COLUMN "rendered_as_of" bigint;--> statement-breakpoint
+ALTER TABLE "events" ADD CONSTRAINT "events_payload_check" CHECK ("events"."data" is not null or ("events"."user_id" is not null and "events"."rendered_as_of" is not null));--> statement-breakpoint
 -- Each rendering of a user or group gets a number from one sequence (api_version), set by the same
--- triggers that render api_json (0003). Events that show a user or group as it stood name that
--- number; when the row changes or goes, its superseded rendering moves to rendering_history, so the
--- event still renders as written.
+-- triggers that render api_json (0003). An event that shows a user or group as it stood names the row
+-- and a point in that sequence: the rendering shown is the row's latest version at or before it. When
+-- the row changes or goes, its superseded rendering moves to rendering_history, so the event still
+-- renders as written.
 CREATE SEQUENCE "rendering_version_seq";--> statement-breakpoint
 ALTER TABLE "directory_users" ADD COLUMN "api_version" bigint;--> statement-breakpoint
 ALTER TABLE "directory_groups" ADD COLUMN "api_version" bigint;--> statement-breakpoint
@@ -42,7 +44,7 @@ BEGIN
 END $$;--> statement-breakpoint
 CREATE FUNCTION dsync_keep_superseded_rendering() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO "rendering_history" ("version", "directory_id", "api_json") VALUES (OLD.api_version, OLD.directory_id, OLD.api_json);
+  INSERT INTO "rendering_history" ("id", "version", "directory_id", "api_json") VALUES (OLD.id, OLD.api_version, OLD.directory_id, OLD.api_json);
   RETURN NULL;
 END $$;--> statement-breakpoint
 -- WHEN is checked without entering plpgsql: updates that render nothing new (sync_mark) cost nothing.

@@ -195,10 +195,11 @@ export const groupMemberships = pgTable(
  * No foreign key to directories: a deleted directory's events (dsync.deleted last) stay readable.
  *
  * A payload is stored in `data`, or, for the events that only show a user and a group as they stood
- * (dsync.user.created and the membership events, most of a directory's first sync), as references
- * to those renderings: the version of the user's and the group's api_json when the event was written
- * (see renderingHistory). Readers render it (sync/events.ts, eventPayload), so a 100,000-user sync
- * stores 600,000 small rows instead of 1.4 GB of copies of the same users.
+ * (dsync.user.created and the membership events, most of a directory's first sync), as references:
+ * the user's and the group's ids and a point in the renderings' sequence (renderedAsOf). The
+ * rendering shown is each one's latest api_version at or before that point (see renderingHistory).
+ * Readers render the payload (sync/events.ts, eventPayload), so a directory's first sync stores small
+ * rows instead of a copy of a user per membership.
  */
 export const events = pgTable(
   "events",
@@ -210,11 +211,10 @@ export const events = pgTable(
     event: text("event").notNull(),
     // Text (jsonText): payloads are serialized once by DirectoryWrite, valid JSON by construction.
     data: jsonText<Record<string, unknown>>("data"),
-    /** The user (and its api_version) a payload stored by reference shows; group likewise. */
+    /** For a payload stored by reference: the user and group it shows, as they stood at renderedAsOf. */
     userId: text("user_id"),
-    userVersion: bigint("user_version", { mode: "number" }),
     groupId: text("group_id"),
-    groupVersion: bigint("group_version", { mode: "number" }),
+    renderedAsOf: bigint("rendered_as_of", { mode: "number" }),
     createdAt: createdAt(),
     txid: xid8("txid")
       .notNull()
@@ -228,20 +228,25 @@ export const events = pgTable(
     // BRIN: rows arrive in time order, so block ranges serve range_start / range_end, and an insert
     // costs next to nothing (a btree here was one of five per event).
     index("events_created_at_idx").using("brin", t.createdAt),
-    check("events_payload_check", sql`${t.data} is not null or ${t.userVersion} is not null`),
+    check("events_payload_check", sql`${t.data} is not null or (${t.userId} is not null and ${t.renderedAsOf} is not null)`),
   ],
 );
 
 /**
- * Renderings of users and groups that are no longer current (the row changed or was deleted), kept
- * for the events that show them by version. Written by triggers (migration 0006) only: api_version
- * comes from one sequence for both tables, so a version names one rendering. Owner: sync.
+ * Renderings of users and groups that are no longer current (the row changed or was deleted), by
+ * the row's id and api_version, kept for the events that show them. Written by triggers (migration
+ * 0006) only. Owner: sync.
  */
-export const renderingHistory = pgTable("rendering_history", {
-  version: bigint("version", { mode: "number" }).primaryKey(),
-  directoryId: text("directory_id").notNull(),
-  apiJson: text("api_json").notNull(),
-});
+export const renderingHistory = pgTable(
+  "rendering_history",
+  {
+    id: text("id").notNull(),
+    version: bigint("version", { mode: "number" }).notNull(),
+    directoryId: text("directory_id").notNull(),
+    apiJson: text("api_json").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.version] })],
+);
 
 
 // ---------------------------------------------------------------------------------------------

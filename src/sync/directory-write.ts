@@ -10,12 +10,13 @@ import type { DirectoryRow } from "./render.js";
 import type { DirectoryScope } from "./scope.js";
 
 /**
- * An event's payload by reference: the user (and group) as they stood, by api_version, which readers
- * render (sync/events.ts). Stored so instead of a copy of the rendering (see events in schema.ts).
+ * An event's payload by reference: the user as it stood at a point in the renderings' sequence (its
+ * api_version then), which readers render (sync/events.ts). Stored so instead of a copy of the
+ * rendering (see events in schema.ts).
  */
 export interface Shown {
   user_id: string;
-  user_version: number;
+  rendered_as_of: number;
 }
 
 interface PendingEvent {
@@ -133,8 +134,8 @@ export class DirectoryWrite {
       .map((e) => `{"id":"${e.id}","seq":${e.seq},"event":"${e.event}",${e.shown ? JSON.stringify(e.shown).slice(1, -1) : `"data":${JSON.stringify(e.data)}`}}`)
       .join(",")}]`;
     await this.tx.execute(sql`
-      insert into ${events} (id, organization_id, directory_id, directory_seq, event, data, user_id, user_version, created_at)
-      select x.id, ${this.scope.organizationId}, ${this.scope.directoryId}, x.seq, x.event, x.data, x.user_id, x.user_version, ${this.now.toISOString()}::timestamptz
-      from json_to_recordset(${json}::json) as x(id text, seq bigint, event text, data text, user_id text, user_version bigint)`);
+      insert into ${events} (id, organization_id, directory_id, directory_seq, event, data, user_id, rendered_as_of, created_at)
+      select x.id, ${this.scope.organizationId}, ${this.scope.directoryId}, x.seq, x.event, x.data, x.user_id, x.rendered_as_of, ${this.now.toISOString()}::timestamptz
+      from json_to_recordset(${json}::json) as x(id text, seq bigint, event text, data text, user_id text, rendered_as_of bigint)`);
   }
 }

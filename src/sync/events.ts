@@ -18,13 +18,13 @@ export interface EventFilter {
 }
 
 /**
- * A user's or group's rendering (api_json) at `version`: the row's own while it is still that version,
- * else the superseded one its trigger kept. One primary-key probe each.
+ * A user's or group's rendering (api_json) as it stood at point `asOf` of the renderings' sequence:
+ * the row's own if it was rendered by then (it is the latest), else its latest superseded one by then.
  */
-function renderingAt(table: typeof directoryUsers | typeof directoryGroups, id: AnyColumn, version: AnyColumn): SQL {
+function renderingAsOf(table: typeof directoryUsers | typeof directoryGroups, id: AnyColumn, asOf: AnyColumn): SQL {
   return sql`coalesce(
-    (select r.api_json from ${table} r where r.id = ${id} and r.api_version = ${version}),
-    (select h.api_json from ${renderingHistory} h where h.version = ${version}))`;
+    (select r.api_json from ${table} r where r.id = ${id} and r.api_version <= ${asOf}),
+    (select h.api_json from ${renderingHistory} h where h.id = ${id} and h.version <= ${asOf} order by h.version desc limit 1))`;
 }
 
 /**
@@ -35,10 +35,10 @@ function renderingAt(table: typeof directoryUsers | typeof directoryGroups, id: 
  */
 export const eventPayload = sql<Record<string, unknown>>`case
   when ${events.data} is not null then ${events.data}
-  when ${events.groupVersion} is null then left(${renderingAt(directoryUsers, events.userId, events.userVersion)}, -1) || ', "groups" : []}'
+  when ${events.groupId} is null then left(${renderingAsOf(directoryUsers, events.userId, events.renderedAsOf)}, -1) || ', "groups" : []}'
   else '{"directory_id":' || to_json(${events.directoryId})::text
-    || ',"user":' || ${renderingAt(directoryUsers, events.userId, events.userVersion)}
-    || ',"group":' || ${renderingAt(directoryGroups, events.groupId, events.groupVersion)} || '}' end`.mapWith(events.data);
+    || ',"user":' || ${renderingAsOf(directoryUsers, events.userId, events.renderedAsOf)}
+    || ',"group":' || ${renderingAsOf(directoryGroups, events.groupId, events.renderedAsOf)} || '}' end`.mapWith(events.data);
 
 /** An event row as readers select it: its payload rendered, the references it was stored as left out. */
 const eventRow = {
@@ -53,7 +53,7 @@ const eventRow = {
   position: events.position,
 };
 
-type EventRow = Omit<typeof events.$inferSelect, "data" | "userId" | "userVersion" | "groupId" | "groupVersion"> & { data: Record<string, unknown> };
+type EventRow = Omit<typeof events.$inferSelect, "data" | "userId" | "groupId" | "renderedAsOf"> & { data: Record<string, unknown> };
 
 /** Rows committed by transactions older than every running one: their place in the order is final. */
 const settled = sql`${events.txid} < pg_snapshot_xmin(pg_current_snapshot())`;

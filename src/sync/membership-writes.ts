@@ -86,8 +86,10 @@ function resolvedRef(w: DirectoryWrite, table: typeof directoryUsers | typeof di
  * The statement for a batch: `x` the rows, `r` each row resolved to our ids (groups once each),
  * `pairs` the first row naming each existing (group, user), then `changed` (the caller's
  * data-modifying CTE over `pairs`) and one event per changed edge, `{ directory_id, user, group }`
- * stored as the user's and the group's current api_version (their API rendering, kept by triggers;
- * readers render it, see sync/events.ts), so no payload is rendered, sent or stored per event. Returns, in row order,
+ * stored as references: the ids and a point in the renderings' sequence taken now (one per statement),
+ * so the event shows the user's and the group's renderings as they stand at this point (kept by
+ * triggers; readers render it, see sync/events.ts) and nothing is rendered, sent or stored per event.
+ * Returns, in row order,
  * the rows whose user is missing (u null) and each pair's first row, with whether it changed the edge.
  */
 function membershipStatement(w: DirectoryWrite, event: "dsync.group.user_added" | "dsync.group.user_removed", json: string, changed: SQL, firstSeq: number): SQL {
@@ -102,10 +104,10 @@ function membershipStatement(w: DirectoryWrite, event: "dsync.group.user_added" 
       from changed c join pairs p on p.g = c.group_id and p.u = c.user_id
     ),
     emitted as (
-      insert into ${events} (id, organization_id, directory_id, directory_seq, event, user_id, user_version, group_id, group_version, created_at)
+      insert into ${events} (id, organization_id, directory_id, directory_seq, event, user_id, group_id, rendered_as_of, created_at)
       select a.e, ${w.scope.organizationId}, ${w.scope.directoryId}, ${firstSeq - 1}::bigint + a.n, ${event},
-        a.u, u.api_version, a.g, g.api_version, ${w.now.toISOString()}::timestamptz
-      from applied a join ${directoryUsers} u on u.id = a.u join ${directoryGroups} g on g.id = a.g
+        a.u, a.g, (select nextval('rendering_version_seq')), ${w.now.toISOString()}::timestamptz
+      from applied a
       order by a.n
     )
     select o, u, true as changed from applied

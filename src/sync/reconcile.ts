@@ -168,7 +168,7 @@ async function applyUsers(
       // The row as inserted, unless the batch named the user again (its later version was inserted).
       const version = inserts.get(row.idpId) === row ? versionOf.get(row.id) : undefined;
       if (version === undefined) w.emit("dsync.user.created", toDirectoryUser(row, []));
-      else w.emitShown("dsync.user.created", { user_id: row.id, user_version: version });
+      else w.emitShown("dsync.user.created", { user_id: row.id, rendered_as_of: version });
       return { change, ...(render ? { user: toDirectoryUser(row, []) } : {}) };
     }
     const user = toDirectoryUser(row, groupsOf.get(row.id) ?? []);
