@@ -11,52 +11,69 @@ ALTER TABLE "events" ADD COLUMN "user_id" text;--> statement-breakpoint
 ALTER TABLE "events" ADD COLUMN "group_id" text;--> statement-breakpoint
 ALTER TABLE "events" ADD COLUMN "rendered_as_of" bigint;--> statement-breakpoint
 ALTER TABLE "events" ADD CONSTRAINT "events_payload_check" CHECK ("events"."data" is not null or ("events"."user_id" is not null and "events"."rendered_as_of" is not null));--> statement-breakpoint
--- Each rendering of a user or group gets a number from one sequence (api_version), set by the same
--- triggers that render api_json (0003). An event that shows a user or group as it stood names the row
--- and a point in that sequence: the rendering shown is the row's latest version at or before it. When
--- the row changes or goes, its superseded rendering moves to rendering_history, so the event still
--- renders as written.
+-- Users and groups are no longer stored rendered (api_json, 0003): rendering each row on insert cost
+-- about a third of a bulk insert. The renderings are SQL functions, used by readers of events and by
+-- the triggers below. Each row has a number for its current rendering (api_version, from one
+-- sequence): a default on insert, a new one on every update of a rendered column. An event that
+-- shows a user or group as it stood names the row and a point in that sequence (rendered_as_of):
+-- the rendering shown is the row's latest version at or before it. When the row changes or goes, its
+-- superseded rendering is kept in rendering_history, so the event still renders as written.
+DROP TRIGGER "directory_users_render" ON "directory_users";--> statement-breakpoint
+DROP TRIGGER "directory_groups_render" ON "directory_groups";--> statement-breakpoint
+DROP FUNCTION dsync_render_directory_user();--> statement-breakpoint
+DROP FUNCTION dsync_render_directory_group();--> statement-breakpoint
+ALTER TABLE "directory_users" DROP COLUMN "api_json";--> statement-breakpoint
+ALTER TABLE "directory_groups" DROP COLUMN "api_json";--> statement-breakpoint
 CREATE SEQUENCE "rendering_version_seq";--> statement-breakpoint
-ALTER TABLE "directory_users" ADD COLUMN "api_version" bigint;--> statement-breakpoint
-ALTER TABLE "directory_groups" ADD COLUMN "api_version" bigint;--> statement-breakpoint
-CREATE OR REPLACE FUNCTION dsync_render_directory_user() RETURNS trigger LANGUAGE plpgsql AS $$
+ALTER TABLE "directory_users" ADD COLUMN "api_version" bigint DEFAULT nextval('rendering_version_seq') NOT NULL;--> statement-breakpoint
+ALTER TABLE "directory_groups" ADD COLUMN "api_version" bigint DEFAULT nextval('rendering_version_seq') NOT NULL;--> statement-breakpoint
+-- toDirectoryUser without groups, and toDirectoryGroup (src/sync/render.ts), as JSON text;
+-- test/render-sql.test.ts holds them equal.
+CREATE FUNCTION dsync_user_json(u "directory_users") RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT json_build_object(
+    'object', 'directory_user', 'id', u.id, 'idp_id', u.idp_id, 'first_name', u.first_name,
+    'last_name', u.last_name, 'name', u.name, 'email', u.email, 'emails', u.emails,
+    'username', u.username, 'job_title', u.job_title, 'state', u.state,
+    'custom_attributes', u.custom_attributes, 'raw_attributes', u.raw_attributes, 'role', u.role,
+    'directory_id', u.directory_id, 'organization_id', u.organization_id,
+    'created_at', to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'updated_at', to_char(u.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text
+$$;--> statement-breakpoint
+CREATE FUNCTION dsync_group_json(g "directory_groups") RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT json_build_object(
+    'object', 'directory_group', 'id', g.id, 'idp_id', g.idp_id, 'name', g.name,
+    'raw_attributes', g.raw_attributes, 'directory_id', g.directory_id, 'organization_id', g.organization_id,
+    'created_at', to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'updated_at', to_char(g.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text
+$$;--> statement-breakpoint
+CREATE FUNCTION dsync_next_rendering() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  NEW.api_json := json_build_object(
-    'object', 'directory_user', 'id', NEW.id, 'idp_id', NEW.idp_id, 'first_name', NEW.first_name,
-    'last_name', NEW.last_name, 'name', NEW.name, 'email', NEW.email, 'emails', NEW.emails,
-    'username', NEW.username, 'job_title', NEW.job_title, 'state', NEW.state,
-    'custom_attributes', NEW.custom_attributes, 'raw_attributes', NEW.raw_attributes, 'role', NEW.role,
-    'directory_id', NEW.directory_id, 'organization_id', NEW.organization_id,
-    'created_at', to_char(NEW.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'updated_at', to_char(NEW.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text;
   NEW.api_version := nextval('rendering_version_seq');
   RETURN NEW;
 END $$;--> statement-breakpoint
-CREATE OR REPLACE FUNCTION dsync_render_directory_group() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION dsync_keep_user_rendering() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  NEW.api_json := json_build_object(
-    'object', 'directory_group', 'id', NEW.id, 'idp_id', NEW.idp_id, 'name', NEW.name,
-    'raw_attributes', NEW.raw_attributes, 'directory_id', NEW.directory_id, 'organization_id', NEW.organization_id,
-    'created_at', to_char(NEW.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'updated_at', to_char(NEW.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text;
-  NEW.api_version := nextval('rendering_version_seq');
-  RETURN NEW;
-END $$;--> statement-breakpoint
-CREATE FUNCTION dsync_keep_superseded_rendering() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO "rendering_history" ("id", "version", "directory_id", "api_json") VALUES (OLD.id, OLD.api_version, OLD.directory_id, OLD.api_json);
+  INSERT INTO "rendering_history" ("id", "version", "directory_id", "api_json") VALUES (OLD.id, OLD.api_version, OLD.directory_id, dsync_user_json(OLD));
   RETURN NULL;
 END $$;--> statement-breakpoint
--- WHEN is checked without entering plpgsql: updates that render nothing new (sync_mark) cost nothing.
+CREATE FUNCTION dsync_keep_group_rendering() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO "rendering_history" ("id", "version", "directory_id", "api_json") VALUES (OLD.id, OLD.api_version, OLD.directory_id, dsync_group_json(OLD));
+  RETURN NULL;
+END $$;--> statement-breakpoint
+-- Not on updates that set only sync_mark (a snapshot marking what it saw): nothing rendered changes.
+CREATE TRIGGER directory_users_rendering BEFORE UPDATE OF id, idp_id, first_name, last_name, name, email, emails,
+  username, job_title, state, custom_attributes, raw_attributes, role, directory_id, organization_id, created_at, updated_at
+  ON "directory_users" FOR EACH ROW EXECUTE FUNCTION dsync_next_rendering();--> statement-breakpoint
+CREATE TRIGGER directory_groups_rendering BEFORE UPDATE OF id, idp_id, name, raw_attributes, directory_id,
+  organization_id, created_at, updated_at
+  ON "directory_groups" FOR EACH ROW EXECUTE FUNCTION dsync_next_rendering();--> statement-breakpoint
+-- WHEN is checked without entering plpgsql.
 CREATE TRIGGER directory_users_superseded AFTER UPDATE ON "directory_users" FOR EACH ROW
-  WHEN (OLD.api_version IS DISTINCT FROM NEW.api_version AND OLD.api_version IS NOT NULL)
-  EXECUTE FUNCTION dsync_keep_superseded_rendering();--> statement-breakpoint
+  WHEN (OLD.api_version <> NEW.api_version) EXECUTE FUNCTION dsync_keep_user_rendering();--> statement-breakpoint
 CREATE TRIGGER directory_users_removed AFTER DELETE ON "directory_users" FOR EACH ROW
-  WHEN (OLD.api_version IS NOT NULL) EXECUTE FUNCTION dsync_keep_superseded_rendering();--> statement-breakpoint
+  EXECUTE FUNCTION dsync_keep_user_rendering();--> statement-breakpoint
 CREATE TRIGGER directory_groups_superseded AFTER UPDATE ON "directory_groups" FOR EACH ROW
-  WHEN (OLD.api_version IS DISTINCT FROM NEW.api_version AND OLD.api_version IS NOT NULL)
-  EXECUTE FUNCTION dsync_keep_superseded_rendering();--> statement-breakpoint
+  WHEN (OLD.api_version <> NEW.api_version) EXECUTE FUNCTION dsync_keep_group_rendering();--> statement-breakpoint
 CREATE TRIGGER directory_groups_removed AFTER DELETE ON "directory_groups" FOR EACH ROW
-  WHEN (OLD.api_version IS NOT NULL) EXECUTE FUNCTION dsync_keep_superseded_rendering();--> statement-breakpoint
-UPDATE "directory_users" SET "updated_at" = "updated_at";--> statement-breakpoint
-UPDATE "directory_groups" SET "updated_at" = "updated_at";
+  EXECUTE FUNCTION dsync_keep_group_rendering();

@@ -1,6 +1,6 @@
-// The database keeps each user's and group's API rendering in api_json (triggers of migration 0003;
-// membership events splice it in): it must be exactly what the TypeScript renderers build from the
-// same row, after inserts and after updates, on PGlite and Postgres.
+// The database renders users and groups itself (dsync_user_json / dsync_group_json, migration 0006)
+// for the events stored by reference: it must be exactly what the TypeScript renderers build from
+// the same row, after inserts and after updates, on PGlite and Postgres.
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { directoryGroups, directoryUsers } from "../src/db/schema.js";
@@ -37,11 +37,12 @@ const user = (scope: { organizationId: string; directoryId: string }): UserRow =
 });
 
 async function rendered(table: "directory_users" | "directory_groups", id: string): Promise<unknown> {
-  const [row] = rowsOf<{ j: string }>(await h.deps.db.execute(sql`select api_json as j from ${sql.identifier(table)} where id = ${id}`));
+  const render = sql.raw(table === "directory_users" ? "dsync_user_json" : "dsync_group_json");
+  const [row] = rowsOf<{ j: string }>(await h.deps.db.execute(sql`select ${render}(t) as j from ${sql.identifier(table)} t where id = ${id}`));
   return JSON.parse(row!.j);
 }
 
-describe("api_json", () => {
+describe("SQL renderings", () => {
   it.each([
     ["a user with every field", {}],
     ["a user with nulls, no emails and no role", { firstName: null, lastName: null, name: null, email: null, username: null, role: null, emails: [] }],

@@ -76,7 +76,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 }
 
 /**
- * Rows of a directory (api_json, raw attributes) and events carry kilobytes each: lz4 compresses them
+ * Rows of a directory (raw attributes), kept renderings and many events carry kilobytes each: lz4 compresses them
  * several times faster than the default pglz (a 20,000-user pull sync: 11.3 s of Postgres CPU instead
  * of 13.4 s). It is a per-connection setting, so it is asked for only where the server was built with it.
  */

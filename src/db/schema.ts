@@ -105,10 +105,10 @@ export const directories = pgTable(
 
 /**
  * Directory users. Owner: sync (reconcile is the only writer).
- * The table also has `api_json` (migration 0003) and `api_version` (0006), deliberately not mapped
- * here so that selects never ship them: the user as the API renders it, without `groups`, as JSON
- * text, and that rendering's number, kept current by a trigger on every write of a rendered column.
- * Events show a user by its version (see events); a superseded version moves to renderingHistory.
+ * The table also has `api_version` (migration 0006), deliberately not mapped here (rows are built
+ * without it): the number of the row's current rendering (dsync_user_json, the user as the API shows
+ * it), new on every write of a rendered column. Events show a user as of a version (see events); a
+ * superseded rendering is kept in renderingHistory.
  */
 export const directoryUsers = pgTable(
   "directory_users",
@@ -145,7 +145,7 @@ export const directoryUsers = pgTable(
   ],
 );
 
-/** Directory groups. Owner: sync. Has unmapped `api_json` and `api_version` kept by a trigger, as directory_users. */
+/** Directory groups. Owner: sync. Has an unmapped `api_version`, as directory_users (rendering dsync_group_json). */
 export const directoryGroups = pgTable(
   "directory_groups",
   {

@@ -18,12 +18,14 @@ export interface EventFilter {
 }
 
 /**
- * A user's or group's rendering (api_json) as it stood at point `asOf` of the renderings' sequence:
- * the row's own if it was rendered by then (it is the latest), else its latest superseded one by then.
+ * A user's or group's rendering as it stood at point `asOf` of the renderings' sequence: the row's
+ * own if its api_version is that old (it is the latest), else its latest superseded one by then
+ * (migration 0006 has the rendering functions and the triggers that keep superseded renderings).
  */
 function renderingAsOf(table: typeof directoryUsers | typeof directoryGroups, id: AnyColumn, asOf: AnyColumn): SQL {
+  const render = sql.raw(table === directoryUsers ? "dsync_user_json" : "dsync_group_json");
   return sql`coalesce(
-    (select r.api_json from ${table} r where r.id = ${id} and r.api_version <= ${asOf}),
+    (select ${render}(r) from ${table} r where r.id = ${id} and r.api_version <= ${asOf}),
     (select h.api_json from ${renderingHistory} h where h.id = ${id} and h.version <= ${asOf} order by h.version desc limit 1))`;
 }
 

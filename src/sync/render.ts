@@ -1,6 +1,6 @@
 // Turns stored rows into the API's objects (WorkOS shapes). Pure; shared by reads and events. The
-// database keeps the same rendering of each user and group in api_json (migration 0003), for
-// membership events written in bulk; test/render-sql.test.ts holds the two equal.
+// database has the same renderings as SQL functions (migration 0006), for the events stored by
+// reference (see events in db/schema.ts); test/render-sql.test.ts holds the two equal.
 import type { InferSelectModel } from "drizzle-orm";
 import type { directories, directoryGroups, directoryUsers } from "../db/schema.js";
 import type { CanonicalGroup, CanonicalUser, Directory, DirectoryGroup, DirectoryState, DirectoryType, DirectoryUser } from "../model/index.js";
