@@ -70,6 +70,8 @@ export class OktaDirectory {
   readonly serviceApps = new Map<string, OktaServiceApp>();
   readonly accessTokens = new Map<string, { expiresAt: number; scopes: string[] }>();
   private sequence = 0;
+  /** Bumped whenever a user is added or removed, so a server can keep its id-ordered list until then. */
+  usersVersion = 0;
   readonly everyoneId: string;
 
   constructor() {
@@ -101,6 +103,7 @@ export class OktaDirectory {
       profile: { login: profile.email, ...profile },
     };
     this.users.set(user.id, user);
+    this.usersVersion += 1;
     this.log("user.lifecycle.create", "Create okta user", [this.userTarget(user)]);
     if (active) this.log("user.lifecycle.activate", "Activate Okta user", [this.userTarget(user)]);
     this.addMember(this.everyoneId, user.id, { silent: true });
@@ -141,6 +144,7 @@ export class OktaDirectory {
       if (set.delete(userId)) this.requireGroup(groupId).lastMembershipUpdated = this.now;
     }
     this.users.delete(userId);
+    this.usersVersion += 1;
   }
 
   createGroup(profile: { name: string; description?: string; [k: string]: unknown }, type: OktaGroupType = "OKTA_GROUP"): OktaGroup {
