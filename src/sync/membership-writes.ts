@@ -89,8 +89,8 @@ function resolvedRef(w: DirectoryWrite, table: typeof directoryUsers | typeof di
  * stored as references: the ids and a point in the renderings' sequence taken now (one per statement),
  * so the event shows the user's and the group's renderings as they stand at this point (kept by
  * triggers; readers render it, see sync/events.ts) and nothing is rendered, sent or stored per event.
- * Returns, in row order,
- * the rows whose user is missing (u null) and each pair's first row, with whether it changed the edge.
+ * Returns, in row order, the rows whose user is missing (u null) and each pair's first row, with
+ * whether it changed the edge.
  */
 function membershipStatement(w: DirectoryWrite, event: "dsync.group.user_added" | "dsync.group.user_removed", json: string, changed: SQL, firstSeq: number): SQL {
   return sql`

@@ -6,11 +6,11 @@ import { isRecordPage, type PullConnector, type SyncItem, type VendorRecord } fr
 import { and, count, eq, gt } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { events } from "../db/schema.js";
-import { eventPayload } from "./events.js";
 import { GatewayError } from "../errors.js";
 import type { CanonicalGroupInput, CanonicalUserInput } from "../model/index.js";
 import { userMappingFor, type UserMapping } from "../normalize/index.js";
 import { DirectoryWrite } from "./directory-write.js";
+import { eventPayload } from "./events.js";
 import { addMemberships, deactivateUser, deleteGroups, deleteUsers, ParsedUsers, removeMemberships, upsertGroups, writeUsers, type Change, type MemberChange, type Ref } from "./reconcile.js";
 import type { UnseenPreview } from "./reconcile-preview.js";
 import type { DirectoryScope } from "./scope.js";

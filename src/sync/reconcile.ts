@@ -103,7 +103,7 @@ export async function writeUsers(w: DirectoryWrite, inputs: CanonicalUserInput[]
   return (await applyUsers(w, inputs, options, false)).map((r) => r.change);
 }
 
-/** With `render`, every result carries the user as the API shows it; without, only what changed. */
+/** With `render`, every result carries the user as the API shows it; without, only updated ones do (their event needs it). */
 async function applyUsers(
   w: DirectoryWrite,
   inputs: CanonicalUserInput[] | ParsedUsers,
