@@ -32,7 +32,6 @@ export class OktaEmulator {
   private throttled: { count: number; resetSeconds: number; duplicateReset: boolean } = { count: 0, resetSeconds: 1, duplicateReset: false };
   private failures = 0;
   private publicBaseUrl: string;
-  private readonly renderedUsers = new WeakMap<OktaUser, { stamp: unknown[]; json: string }>();
   private userList: { version: number; users: OktaUser[] } | null = null;
 
   constructor(private readonly options: OktaEmulatorOptions) {
@@ -146,7 +145,7 @@ export class OktaEmulator {
         return c.json(users.slice(0, cap(c.req.query("limit"), 10, 200)).map((u) => this.renderUser(u)));
       }
       const matches = filter ? compileOktaQuery(filter, userFilterPolicy) : search ? compileOktaQuery(search, userSearchPolicy) : (u: OktaUser) => u.status !== "DEPROVISIONED";
-      return this.page(c, users, cap(c.req.query("limit"), 200, 200), (u) => this.userJson(u), matches);
+      return this.page(c, users, cap(c.req.query("limit"), 200, 200), (u) => this.renderUser(u), matches);
     });
 
     app.get("/api/v1/users/:id", (c) => {
@@ -161,7 +160,7 @@ export class OktaEmulator {
       let groups = inIdOrder([...d().groups.values()]);
       if (filter) groups = groups.filter(compileOktaQuery(filter, groupFilterPolicy));
       if (q) groups = groups.filter((g) => String(g.profile.name).toLowerCase().startsWith(q.toLowerCase()));
-      return this.page(c, groups, cap(c.req.query("limit"), 10_000, 10_000), (g) => JSON.stringify(this.renderGroup(g, expand === "stats")));
+      return this.page(c, groups, cap(c.req.query("limit"), 10_000, 10_000), (g) => this.renderGroup(g, expand === "stats"));
     });
 
     app.get("/api/v1/groups/:id", (c) => {
@@ -174,7 +173,7 @@ export class OktaEmulator {
       const ids = d().members.get(c.req.param("id"));
       if (!ids) return oktaError(c, 404, "E0000007", `Not found: Resource not found: ${c.req.param("id")} (UserGroup)`);
       const users = [...ids].map((id) => d().users.get(id)!).sort((a, b) => (a.id < b.id ? -1 : 1));
-      return this.page(c, users, cap(c.req.query("limit"), 1000, 1000), (u) => this.userJson(u));
+      return this.page(c, users, cap(c.req.query("limit"), 1000, 1000), (u) => this.renderUser(u));
     });
 
     app.get("/api/v1/logs", (c) => this.logs(c));
@@ -238,10 +237,9 @@ export class OktaEmulator {
   /**
    * Okta paging: a bare array, `Link: <...>; rel="self"` always and `rel="next"` while more remain.
    * `sorted` is in id order; `matches` is applied lazily from the `after` position on, so a page of a
-   * 100,000-user org costs about a page, not a filter and sort of the whole org. `render` gives each
-   * item's JSON text.
+   * 100,000-user org costs about a page, not a filter and sort of the whole org.
    */
-  private page<T extends { id: string }>(c: Context, sorted: T[], limit: number, render: (item: T) => string, matches: (item: T) => boolean = () => true): Response {
+  private page<T extends { id: string }>(c: Context, sorted: T[], limit: number, render: (item: T) => unknown, matches: (item: T) => boolean = () => true): Response {
     const after = c.req.query("after");
     const slice: T[] = [];
     let more = false;
@@ -255,7 +253,7 @@ export class OktaEmulator {
     }
     c.header("Link", `<${this.selfUrl(c)}>; rel="self"`, { append: true });
     if (more) c.header("Link", `<${this.selfUrl(c, { after: slice.at(-1)!.id })}>; rel="next"`, { append: true });
-    return c.body(`[${slice.map(render).join(",")}]`, 200, { "Content-Type": "application/json" });
+    return c.json(slice.map(render));
   }
 
   /** The request's own URL on the public origin, with every query parameter kept. */
@@ -302,19 +300,6 @@ export class OktaEmulator {
     const nextParams: Record<string, string> = { after: encodePosition(cursor) };
     c.header("Link", `<${this.selfUrl(c, nextParams)}>; rel="next"`, { append: true });
     return c.json(page.map(({ event }) => this.renderLog(event)));
-  }
-
-  /**
-   * renderUser as JSON text, kept per user until the user changes (the directory replaces a changed
-   * user's profile and stamps lastUpdated): a 100,000-user sync renders each user about six times.
-   */
-  private userJson(user: OktaUser): string {
-    const stamp = [user.profile, user.lastUpdated, user.status, user.statusChanged, user.activated, user.lastLogin, user.passwordChanged, this.publicBaseUrl];
-    const kept = this.renderedUsers.get(user);
-    if (kept && kept.stamp.every((value, i) => value === stamp[i])) return kept.json;
-    const json = JSON.stringify(this.renderUser(user));
-    this.renderedUsers.set(user, { stamp, json });
-    return json;
   }
 
   renderUser(user: OktaUser): Record<string, unknown> {
