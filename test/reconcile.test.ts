@@ -85,6 +85,18 @@ describe("users", () => {
     expect((await h.request("GET", `/directory_users/${user.id}`)).status).toBe(404);
   });
 
+  it("stores the later version of a new user the batch names twice, as created then updated", async () => {
+    const scope = await h.directory();
+    const results = await h.deps.reconciler.write(scope, (w) => ops.upsertUsers(w, [alice, { ...alice, job_title: "Manager", raw_attributes: { title: "Manager" } }]));
+    expect(results.map((r) => r.change)).toEqual(["created", "updated"]);
+    const [stored] = await h.deps.reconciler.write(scope, (w) => ops.upsertUsers(w, [{ ...alice, job_title: "Manager", raw_attributes: { title: "Manager" } }]));
+    expect(stored!.change).toBe("unchanged");
+    expect(stored!.user).toMatchObject({ id: results[0]!.user.id, job_title: "Manager", raw_attributes: { title: "Manager" }, name: "Alice Liddell", email: "alice@acme.test" });
+    const events = await eventsOf(scope);
+    expect(events.map((e) => e.event)).toEqual(["dsync.user.created", "dsync.user.updated"]);
+    expect(events[1]!.data).toMatchObject({ job_title: "Manager", previous_attributes: { job_title: "Engineer" } });
+  });
+
   it("keeps directories apart: the same idp_id in two directories is two users", async () => {
     const a = await h.directory();
     const b = await h.directory();

@@ -49,26 +49,31 @@ function recordset(columns: PgColumn[], json: SQL): SQL {
  * (a column list, raw SQL) returns those columns of the inserted rows.
  */
 export async function insertRows<R = never>(tx: Db, table: PgTable, rows: Record<string, unknown>[], returning?: string): Promise<R[]> {
-  const out: R[] = [];
-  if (rows.length === 0) return out;
+  if (rows.length === 0) return [];
   const all = getTableColumns(table) as Record<string, PgColumn>;
   const keys = Object.keys(rows[0]!).filter((k) => rows[0]![k] !== undefined && all[k]);
+  const texts = rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const key of keys) out[all[key]!.name] = row[key];
+    return JSON.stringify(out);
+  });
+  return insertJsonRows<R>(tx, table, keys, texts, returning);
+}
+
+/**
+ * insertRows for rows already serialized: each a JSON object keyed by column name, giving the columns
+ * of the properties `keys` (a key it lacks is null; of duplicate keys, as in jsonb, the last counts).
+ */
+export async function insertJsonRows<R = never>(tx: Db, table: PgTable, keys: string[], rows: string[], returning?: string): Promise<R[]> {
+  const out: R[] = [];
+  const all = getTableColumns(table) as Record<string, PgColumn>;
   const columns = keys.map((k) => all[k]!);
   const text = statementText(table, `insert ${keys.join(",")} returning ${returning ?? ""}`, (json) => {
     const names = sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `);
     return sql`insert into ${table} (${names}) ${recordset(columns, json)}${returning ? sql.raw(` returning ${returning}`) : sql``}`;
   });
   for (let i = 0; i < rows.length; i += BULK_CHUNK) {
-    const json = JSON.stringify(
-      rows.slice(i, i + BULK_CHUNK).map((row) => {
-        const out: Record<string, unknown> = {};
-        for (let j = 0; j < keys.length; j++) {
-          const value = row[keys[j]!];
-          out[columns[j]!.name] = value instanceof Date ? value.toISOString() : value;
-        }
-        return out;
-      }),
-    );
+    const json = `[${rows.slice(i, i + BULK_CHUNK).join(",")}]`;
     const result = await tx.execute(sql`${sql.raw(text.before)}${json}${sql.raw(text.after)}`);
     if (returning) out.push(...rowsOf<R>(result));
   }

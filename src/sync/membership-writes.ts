@@ -83,7 +83,8 @@ function resolvedRef(w: DirectoryWrite, table: typeof directoryUsers | typeof di
 }
 
 /**
- * The statement for a batch: `x` the rows, `r` each row resolved to our ids (groups once each),
+ * The statement for a batch: `x` the rows, `r` each row resolved to our ids (groups once each:
+ * `gs` is materialized, or the planner inlines it and looks a group up again for every row),
  * `pairs` the first row naming each existing (group, user), then `changed` (the caller's
  * data-modifying CTE over `pairs`) and one event per changed edge, `{ directory_id, user, group }`
  * stored as references: the ids and a point in the renderings' sequence taken now (one per statement),
@@ -95,7 +96,7 @@ function resolvedRef(w: DirectoryWrite, table: typeof directoryUsers | typeof di
 function membershipStatement(w: DirectoryWrite, event: "dsync.group.user_added" | "dsync.group.user_removed", json: string, changed: SQL, firstSeq: number): SQL {
   return sql`
     with x as (select * from json_to_recordset(${json}::json) as x(o int, g text, u text, e text)),
-    gs as (select k.g, ${resolvedRef(w, directoryGroups, sql`k.g`)} as id from (select distinct g from x) k),
+    gs as materialized (select k.g, ${resolvedRef(w, directoryGroups, sql`k.g`)} as id from (select distinct g from x) k),
     r as (select x.o, x.e, gs.id as g, ${resolvedRef(w, directoryUsers, sql`x.u`)} as u from x join gs on gs.g = x.g),
     pairs as (select distinct on (g, u) o, e, g, u from r where g is not null and u is not null order by g, u, o),
     changed as (${changed}),

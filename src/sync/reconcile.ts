@@ -19,7 +19,7 @@ import {
   type DirectoryUser,
 } from "../model/index.js";
 import { asJson, previousAttributes } from "./diff.js";
-import { inTexts, insertRows, updateRows } from "./bulk.js";
+import { inTexts, insertJsonRows, insertRows, updateRows } from "./bulk.js";
 import type { DirectoryWrite } from "./directory-write.js";
 import { refsIn, writeMemberships } from "./membership-writes.js";
 import { defaultRoleOf, hasRoleRules, recomputeRoles } from "./roles.js";
@@ -66,23 +66,31 @@ export interface UpsertUsersOptions extends MarkOptions {
 }
 
 /**
- * Users parsed to their canonical form (defaults applied, values checked). Parsing needs no lock, so
- * a pull sync parses its next batch while the one before it is being written.
+ * Users parsed to their canonical form (defaults applied, values checked), each with its JSON text,
+ * which is a new row's insert payload as it stands (canonical fields are named as their columns).
+ * Parsing needs no lock, so a pull sync parses its next batch while the one before it is written,
+ * and the write under the lock only joins texts.
  */
 export class ParsedUsers {
   private constructor(
     readonly users: readonly CanonicalUser[],
+    readonly texts: readonly string[],
     /** Whether each input gave a role; one that did not keeps the stored role (see applyUsers). */
     readonly roleGiven: readonly boolean[],
   ) {}
 
   static of(inputs: CanonicalUserInput[]): ParsedUsers {
-    return new ParsedUsers(inputs.map(canonicalUser), inputs.map((input) => input.role !== undefined));
+    const texts = inputs.map(canonicalUserText);
+    return new ParsedUsers(
+      texts.map((text) => JSON.parse(text) as CanonicalUser),
+      texts,
+      inputs.map((input) => input.role !== undefined),
+    );
   }
 
   /** Several batches as one, in order (each copied once). */
   static join(parts: ParsedUsers[]): ParsedUsers {
-    return new ParsedUsers(parts.flatMap((p) => p.users), parts.flatMap((p) => p.roleGiven));
+    return new ParsedUsers(parts.flatMap((p) => p.users), parts.flatMap((p) => p.texts), parts.flatMap((p) => p.roleGiven));
   }
 
   get length(): number {
@@ -125,8 +133,9 @@ async function applyUsers(
   const mark = options.mark ?? null;
   const outcomes: { change: Change; row: UserRow; previous?: Record<string, unknown> }[] = [];
   const unchangedIds: string[] = [];
-  // New and changed rows are written together after the loop: one statement per chunk, not one per user.
-  const inserts = new Map<string, UserRow>();
+  // New and changed rows are written together after the loop: one statement per chunk, not one per
+  // user. A new row's payload is its parsed text, or null where the batch named the user again.
+  const inserts = new Map<string, { row: UserRow; text: string | null }>();
   const updates = new Map<string, Partial<UserRow>>();
 
   for (const [i, user] of users.entries()) {
@@ -135,7 +144,7 @@ async function applyUsers(
     if (!current) {
       const row: UserRow = { ...userColumns(user), id: newId("directory_user"), ...scopeColumns(w), syncMark: mark, createdAt: w.now, updatedAt: w.now };
       existing.set(user.idp_id, row);
-      inserts.set(user.idp_id, row);
+      inserts.set(user.idp_id, { row, text: parsed.texts[i]! });
       outcomes.push({ change: "created", row });
       continue;
     }
@@ -147,13 +156,16 @@ async function applyUsers(
     }
     const row: UserRow = { ...current, ...userColumns(user), syncMark: mark ?? current.syncMark, updatedAt: w.now };
     // The same user twice in one batch: the second version replaces the pending insert.
-    if (inserts.has(user.idp_id)) inserts.set(user.idp_id, row);
+    if (inserts.has(user.idp_id)) inserts.set(user.idp_id, { row, text: null });
     else updates.set(current.id, { id: current.id, ...userColumns(user), syncMark: row.syncMark, updatedAt: w.now });
     existing.set(user.idp_id, row);
     outcomes.push({ change: "updated", row, previous });
   }
   // Rows first, events after: a new user's dsync.user.created names the rendering its insert made.
-  const inserted = await insertRows<{ id: string; api_version: string | number }>(w.tx, directoryUsers, [...inserts.values()], "id, api_version");
+  const newRows = [...inserts.values()];
+  const inserted = newRows.length
+    ? await insertJsonRows<{ id: string; api_version: string | number }>(w.tx, directoryUsers, Object.keys(newRows[0]!.row), newRows.map(newUserJson), "id, api_version")
+    : [];
   const versionOf = new Map(inserted.map((r) => [r.id, Number(r.api_version)]));
   await updateRows(w.tx, directoryUsers, [...updates.values()], eq(directoryUsers.directoryId, w.scope.directoryId));
   if (mark && unchangedIds.length > 0) {
@@ -166,7 +178,7 @@ async function applyUsers(
     if (change === "unchanged") return { change, ...(render ? { user: toDirectoryUser(row, groupsOf.get(row.id) ?? []) } : {}) };
     if (change === "created") {
       // The row as inserted, unless the batch named the user again (its later version was inserted).
-      const version = inserts.get(row.idpId) === row ? versionOf.get(row.id) : undefined;
+      const version = inserts.get(row.idpId)!.row === row ? versionOf.get(row.id) : undefined;
       if (version === undefined) w.emit("dsync.user.created", toDirectoryUser(row, []));
       else w.emitShown("dsync.user.created", { user_id: row.id, rendered_as_of: version });
       return { change, ...(render ? { user: toDirectoryUser(row, []) } : {}) };
@@ -428,10 +440,24 @@ function userColumns(user: CanonicalUser) {
   };
 }
 
-/** Parses a user with defaults; a missing display name is derived from first and last name. */
-function canonicalUser(input: CanonicalUserInput): CanonicalUser {
-  const user = asJson(CanonicalUser.parse(input));
-  return { ...user, name: user.name ?? ([user.first_name, user.last_name].filter(Boolean).join(" ") || null) };
+/**
+ * A user parsed with defaults, as JSON text (undefined values dropped, as jsonb would); a missing
+ * display name is derived from first and last name.
+ */
+function canonicalUserText(input: CanonicalUserInput): string {
+  const user = CanonicalUser.parse(input);
+  user.name ??= [user.first_name, user.last_name].filter(Boolean).join(" ") || null;
+  return JSON.stringify(user);
+}
+
+/**
+ * A new user's insert payload, keyed by column name: its canonical text (from the row if none),
+ * then the columns reconcile assigns, the role included: one not given was set from the stored or
+ * default role, and of duplicate keys jsonb keeps the last.
+ */
+function newUserJson({ row, text }: { row: UserRow; text: string | null }): string {
+  const assigned = { id: row.id, directory_id: row.directoryId, organization_id: row.organizationId, sync_mark: row.syncMark, created_at: row.createdAt, updated_at: row.updatedAt, role: row.role };
+  return `${(text ?? JSON.stringify(toCanonicalUser(row))).slice(0, -1)},${JSON.stringify(assigned).slice(1)}`;
 }
 
 function groupColumns(group: CanonicalGroup) {
