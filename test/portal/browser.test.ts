@@ -1,13 +1,16 @@
 // The portal in a real browser: Debian's Chromium driven by playwright-core (never a downloaded
-// browser). Screenshots of the main pages land in docs/screenshots for the README.
+// browser). Screenshots of the main pages are taken on every run; they replace the README's in
+// docs/screenshots only with DSYNC_UPDATE_SCREENSHOTS=1, so a test run leaves the tree as it was.
 import { existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GraphEmulator } from "../emulators/graph/index.js";
 import { createHarness, type Harness } from "../harness.js";
 import { postSync } from "../support/sync-run.js";
 
-const SHOTS = "docs/screenshots";
+const SHOTS = process.env.DSYNC_UPDATE_SCREENSHOTS === "1" ? "docs/screenshots" : join(tmpdir(), "dsync-screenshots");
 const CHROMIUM = "/usr/bin/chromium";
 // CI always runs these (.ci/run installs Chromium, and a missing browser fails the run there). On a
 // developer machine without Debian's Chromium they are skipped with a note, so `npm test` still works.
