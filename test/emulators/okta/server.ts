@@ -363,7 +363,20 @@ function cap(raw: string | undefined, fallback: number, max: number): number {
   return Number.isInteger(n) && n > 0 ? Math.min(n, max) : fallback;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+/**
+ * A time as Okta prints it. Users made together share their instants, and a group-member listing
+ * prints every member whole (500,000 users in a large sync): the texts are kept, a bounded number.
+ */
+const isoTexts = new Map<number, string>();
+function iso(ms: number | null): string | null {
+  if (ms === null) return null;
+  let text = isoTexts.get(ms);
+  if (text === undefined) {
+    if (isoTexts.size >= 10_000) isoTexts.clear();
+    isoTexts.set(ms, (text = new Date(ms).toISOString()));
+  }
+  return text;
+}
 const encodePosition = (position: number) => Buffer.from(`log:${position}`).toString("base64url");
 function decodePosition(token: string): number | null {
   const match = /^log:(-?\d+)$/.exec(Buffer.from(token, "base64url").toString());
