@@ -54,4 +54,58 @@ describe.runIf(onPostgres)("the Postgres client", () => {
       await database.close();
     }
   });
+
+  it("runs a transaction's statements in it, though its BEGIN is not awaited alone, and rolls back what fails", async () => {
+    const database = await openDatabase({ url: process.env.DATABASE_URL, dataDir: "unused", poolSize: 2 });
+    const table = `tx_probe_${process.pid}`;
+    const count = async () => rowsOf<{ n: number }>(await database.db.execute(sql.raw(`select count(*)::int as n from ${table}`)))[0]!.n;
+    try {
+      await database.db.execute(sql.raw(`create table ${table} (id int primary key)`));
+      // The first statement, sent right behind BEGIN, already runs in the transaction.
+      const xids = await database.db.transaction(async (tx) => {
+        const first = rowsOf<{ xid: string }>(await tx.execute(sql`select pg_current_xact_id()::text as xid`));
+        await tx.execute(sql.raw(`insert into ${table} values (1)`));
+        const second = rowsOf<{ xid: string }>(await tx.execute(sql`select pg_current_xact_id()::text as xid`));
+        return [first[0]!.xid, second[0]!.xid];
+      });
+      expect(xids[0]).toBe(xids[1]);
+      expect(await count()).toBe(1);
+
+      // A body that throws rolls everything back, and the connection is clean for the next user.
+      await expect(
+        database.db.transaction(async (tx) => {
+          await tx.execute(sql.raw(`insert into ${table} values (2)`));
+          throw new Error("body failed");
+        }),
+      ).rejects.toThrow("body failed");
+      expect(await count()).toBe(1);
+
+      // A failed statement nobody awaited aborts the transaction: its COMMIT is reported as the failure it is.
+      await expect(
+        database.db.transaction(async (tx) => {
+          void tx.execute(sql.raw(`insert into ${table} values (1)`)).then(undefined, () => {});
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }),
+      ).rejects.toThrow(/COMMIT answered ROLLBACK/);
+
+      // A nested transaction is a savepoint: its failure undoes its own writes only.
+      await database.db.transaction(async (tx) => {
+        await tx.execute(sql.raw(`insert into ${table} values (3)`));
+        await expect(
+          tx.transaction(async (inner) => {
+            await inner.execute(sql.raw(`insert into ${table} values (4)`));
+            throw new Error("inner failed");
+          }),
+        ).rejects.toThrow("inner failed");
+        await tx.transaction(async (inner) => {
+          await inner.execute(sql.raw(`insert into ${table} values (5)`));
+        });
+      });
+      const ids = rowsOf<{ id: number }>(await database.db.execute(sql.raw(`select id from ${table} order by id`))).map((r) => r.id);
+      expect(ids).toEqual([1, 3, 5]);
+    } finally {
+      await database.db.execute(sql.raw(`drop table if exists ${table}`));
+      await database.close();
+    }
+  });
 });

@@ -1,8 +1,9 @@
 // Group commit (src/sync/write-queue.ts): batched kinds get all their waiting inputs in one call, and
 // with gatherMs a directory that is being written concurrently waits a moment for the writes of the
 // callers it has just answered, while a single caller never waits.
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ops, type BatchedWrite, type DirectoryWrite } from "../src/sync/index.js";
+import { listDirectoryEventsBySeq, ops, type BatchedWrite, type DirectoryWrite } from "../src/sync/index.js";
 import { DirectoryWriter } from "../src/sync/write-queue.js";
 import { createHarness, type Harness } from "./harness.js";
 
@@ -59,6 +60,43 @@ describe("batched writes", () => {
     expect(results).toEqual(["a", "boom", "b"]);
     const users = await h.json("GET", `/directory_users?directory=${scope.directoryId}`);
     expect(users.data.map((u: { idp_id: string }) => u.idp_id).sort()).toEqual(["a", "b"]);
+  });
+
+  it("fail the writes of a transaction whose last statements failed, though those went out unawaited before COMMIT", async () => {
+    // A trigger refuses one marked event: the insert DirectoryWrite.flush sends without waiting, so
+    // the transaction is aborted by the time COMMIT arrives, and that COMMIT rolls everything back.
+    await h.deps.db.execute(sql.raw(`
+      create or replace function refuse_marked_event() returns trigger language plpgsql as $$
+      begin
+        if new.data like '%"refuse_this_write"%' then raise exception 'marked event refused'; end if;
+        return new;
+      end $$`));
+    await h.deps.db.execute(sql.raw("create trigger refuse_marked_event before insert on events for each row execute function refuse_marked_event()"));
+    try {
+      const scope = await h.directory();
+      const writer = new DirectoryWriter(h.deps.db, h.clock);
+      const kind = recordingKind([]);
+      const marked = (w: DirectoryWrite) => {
+        w.emit("dsync.group.updated", { refuse_this_write: true });
+        return Promise.resolve("committed");
+      };
+      const results = await Promise.all([
+        writer.runBatched(scope, kind, 1),
+        // drizzle names the failed statement and keeps Postgres's error as the cause.
+        writer.run(scope, marked).catch((e: Error) => `${e.message} ${(e.cause as Error | undefined)?.message}`),
+        writer.run(scope, async (w) => (w.emit("dsync.group.updated", { id: "kept" }), "kept")),
+      ]);
+      // The shared transaction was rolled back and each write retried alone: the marked one failed
+      // with the trigger's own error, the others committed.
+      expect(results[0]).toBe(2);
+      expect(results[1]).toMatch(/marked event refused/);
+      expect(results[2]).toBe("kept");
+      const events = await listDirectoryEventsBySeq(h.deps.db, scope.directoryId);
+      expect(events.map((e) => [e.directory_seq, e.data])).toEqual([[1, { id: "kept" }]]);
+    } finally {
+      await h.deps.db.execute(sql.raw("drop trigger refuse_marked_event on events"));
+      await h.deps.db.execute(sql.raw("drop function refuse_marked_event()"));
+    }
   });
 });
 

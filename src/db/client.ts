@@ -65,7 +65,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const connection: Record<string, string> = { plan_cache_mode: "force_custom_plan", work_mem: "16MB" };
   if (await serverHasLz4(url)) connection.default_toast_compression = "lz4";
   const client = postgres(url, { max: poolSize, onnotice: () => {}, connection });
-  const db = drizzlePostgres(preparingRepeated(client, new PreparePolicy()), { schema });
+  const db = drizzlePostgres(drizzleClient(client, new PreparePolicy()), { schema });
   await db.execute(sql`select 1`);
   return {
     db: db as unknown as Db,
@@ -138,26 +138,88 @@ export class PreparePolicy {
   }
 }
 
+type Client = postgres.Sql<Record<string, unknown>>;
+
 /**
  * The client as drizzle sees it: every statement, in transactions and savepoints too, is prepared
- * when `policy` says so, whatever drizzle asked for.
+ * when `policy` says so, whatever drizzle asked for; and a transaction starts without a round trip
+ * of its own (pipelinedTransaction).
  */
-function preparingRepeated<T extends postgres.Sql<Record<string, unknown>>>(client: T, policy: PreparePolicy): T {
-  return new Proxy(client, {
+function drizzleClient(pool: Client, policy: PreparePolicy): Client {
+  return new Proxy(pool, {
     get(target, key, receiver) {
-      if (key === "unsafe") {
-        return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
-          target.unsafe(query, params, { ...options, prepare: policy.admit(query) });
+      if (key === "unsafe") return preparing(target, policy);
+      if (key === "begin") {
+        // drizzle passes the body last, after transaction options it never sets for us.
+        return (...args: unknown[]) => pipelinedTransaction(target, policy, args.pop() as (tx: Client) => unknown);
       }
-      if (key === "begin" || key === "savepoint") {
-        // The transaction's own client (the callback's argument) runs its statements.
-        const start = Reflect.get(target, key, receiver) as (...args: unknown[]) => unknown;
-        return (...args: unknown[]) => {
-          const body = args.pop() as (tx: T) => unknown;
-          return start(...args, (tx: T) => body(preparingRepeated(tx, policy)));
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
+function preparing(client: Client, policy: PreparePolicy): Client["unsafe"] {
+  return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
+    client.unsafe(query, params, { ...options, prepare: policy.admit(query) });
+}
+
+/**
+ * postgres.js's begin() waits for BEGIN's answer before it runs the body: a round trip of its own in
+ * every transaction, and a directory's writes, serialized by its lock, pay it in their ceiling (one
+ * of seven in a transaction of SCIM creates). Here BEGIN goes out on a reserved connection and the
+ * body's first statements follow it in the same round trip; they run inside the transaction, as
+ * statements on one connection run in order.
+ */
+async function pipelinedTransaction<R>(pool: Client, policy: PreparePolicy, body: (tx: Client) => R | Promise<R>): Promise<R> {
+  const connection = await pool.reserve();
+  try {
+    const begun = settled(connection.unsafe("begin").execute());
+    let result: R;
+    try {
+      result = await body(transactionClient(connection, policy));
+      const failed = await begun;
+      if (failed) throw failed;
+    } catch (error) {
+      await connection.unsafe("rollback").catch(() => {});
+      throw (await begun) ?? error;
+    }
+    // A statement the body did not await may have failed and aborted the transaction: Postgres then
+    // answers COMMIT by rolling back, which postgres.js does not report as an error.
+    const commit = await connection.unsafe("commit");
+    if (commit.command !== "COMMIT") throw new Error(`COMMIT answered ${commit.command}: a statement of the transaction failed`);
+    return result;
+  } finally {
+    connection.release();
+  }
+}
+
+/** A transaction's client for drizzle: statements prepared by `policy`, nested transactions as savepoints. */
+function transactionClient(connection: postgres.ReservedSql<Record<string, unknown>>, policy: PreparePolicy): Client {
+  let savepoints = 0;
+  const client: Client = new Proxy(connection, {
+    get(target, key, receiver) {
+      if (key === "unsafe") return preparing(target, policy);
+      if (key === "savepoint") {
+        return async (body: (tx: Client) => unknown) => {
+          const name = `s${++savepoints}`;
+          await target.unsafe(`savepoint ${name}`);
+          try {
+            const result = await body(client);
+            await target.unsafe(`release savepoint ${name}`);
+            return result;
+          } catch (error) {
+            await target.unsafe(`rollback to savepoint ${name}`);
+            throw error;
+          }
         };
       }
       return Reflect.get(target, key, receiver);
     },
   });
+  return client;
+}
+
+/** What `statement` failed with, or null; never rejects, so nobody has to be waiting for it. */
+function settled(statement: PromiseLike<unknown>): Promise<unknown> {
+  return Promise.resolve(statement.then(() => null, (error: unknown) => error ?? new Error("statement failed")));
 }

@@ -30,7 +30,7 @@ interface PendingEvent {
 export class DirectoryWrite {
   private pending: PendingEvent[] = [];
   /** Chunk inserts started but not yet awaited, and the first one's failure. */
-  private inflight: Promise<unknown>[] = [];
+  private inflight: PromiseLike<unknown>[] = [];
   private failure: unknown = null;
 
   private constructor(
@@ -101,25 +101,36 @@ export class DirectoryWrite {
     if (this.pending.length === 0) return;
     const chunk = this.pending;
     this.pending = [];
-    const insert = this.insertChunk(chunk).catch((error: unknown) => {
-      this.failure ??= error;
-    });
-    this.inflight.push(insert);
+    this.send(this.insertChunk(chunk));
   }
 
-  /** Writes the buffered events and the new sequence high-water mark; call once, before commit. */
-  async flush(): Promise<void> {
-    const rest = this.pending;
-    this.pending = [];
-    await Promise.all(this.inflight);
+  private send(statement: PromiseLike<unknown>): void {
+    // then(), not Promise.resolve(): a drizzle query starts when then() is called, and it must start now.
+    this.inflight.push(
+      statement.then(undefined, (error: unknown) => {
+        this.failure ??= error;
+      }),
+    );
+  }
+
+  /**
+   * Sends the buffered events and the sequence's new high-water mark, and resolves once every
+   * statement of the write is done; call once, before commit. It sends everything before it first
+   * waits, so the caller may commit without awaiting it: COMMIT then follows these statements on the
+   * connection and shares their round trip. Such a caller must await it after the commit, because a
+   * failed statement aborts the transaction and postgres.js reports the COMMIT that then rolls back
+   * as a success.
+   */
+  flush(): Promise<void> {
+    this.sendChunk();
+    if (this.seq !== this.directory.eventSeq) {
+      this.send(this.tx.update(directories).set({ eventSeq: this.seq }).where(eq(directories.id, this.scope.directoryId)));
+    }
+    const sent = this.inflight;
     this.inflight = [];
-    if (this.failure) throw this.failure;
-    if (this.seq === this.directory.eventSeq) return;
-    // The last chunk and the sequence's high-water mark go together (one round trip on postgres.js).
-    await Promise.all([
-      rest.length > 0 ? this.insertChunk(rest) : null,
-      this.tx.update(directories).set({ eventSeq: this.seq }).where(eq(directories.id, this.scope.directoryId)),
-    ]);
+    return Promise.all(sent).then(() => {
+      if (this.failure) throw this.failure;
+    });
   }
 
   /**

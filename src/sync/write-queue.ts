@@ -139,6 +139,9 @@ export class DirectoryWriter {
 
   private async commit(scope: DirectoryScope, batch: Job[]): Promise<void> {
     let outcomes: Outcome[];
+    // The transaction's last statements, sent but not awaited before COMMIT (see DirectoryWrite.flush):
+    // what they failed with, or null.
+    let written: Promise<unknown> = Promise.resolve(null);
     try {
       outcomes = await this.db.transaction(async (tx) => {
         const w = await DirectoryWrite.begin(tx, scope, this.clock.now());
@@ -159,10 +162,18 @@ export class DirectoryWriter {
           for (const result of results) out.push(result instanceof Error ? { ok: false, error: result } : { ok: true, value: result });
           i = end;
         }
-        await w.flush();
+        written = w.flush().then(
+          () => null,
+          (error: unknown) => error ?? new Error("a write's last statements failed"),
+        );
         return out;
       });
-    } catch (error) {
+      // A failed last statement left the transaction aborted, so its COMMIT rolled back.
+      const failure = await written;
+      if (failure) throw failure;
+    } catch (caught) {
+      // A driver that notices the rolled-back COMMIT (PGlite) throws its own, vaguer error.
+      const error = (await written) ?? caught;
       if (batch.length === 1) return batch[0]!.reject(error);
       // One unit failed and rolled the shared transaction back: run each alone, so only it fails.
       for (const job of batch) await this.commit(scope, [job]);
