@@ -2,10 +2,12 @@
 // with gatherMs a directory that is being written concurrently waits a moment for the writes of the
 // callers it has just answered, while a single caller never waits.
 import { sql } from "drizzle-orm";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listDirectoryEventsBySeq, ops, type BatchedWrite, type DirectoryWrite } from "../src/sync/index.js";
 import { DirectoryWriter } from "../src/sync/write-queue.js";
-import { createHarness, type Harness } from "./harness.js";
+import { rowsOf } from "../src/sync/bulk.js";
+import { createHarness, onPostgres, type Harness } from "./harness.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -96,6 +98,57 @@ describe("batched writes", () => {
     } finally {
       await h.deps.db.execute(sql.raw("drop trigger refuse_marked_event on events"));
       await h.deps.db.execute(sql.raw("drop function refuse_marked_event()"));
+    }
+  });
+});
+
+describe("a batched kind's read", () => {
+  /** A kind whose read counts the rows of `table`, and whose writes answer with that count. */
+  const counting = (table: string): BatchedWrite<number, number, number> => ({
+    name: "counting",
+    read: async (tx) => rowsOf<{ n: number }>(await tx.execute(sql.raw(`select count(*)::int as n from ${table}`)))[0]!.n,
+    apply: async (_w, inputs, count) => inputs.map(() => count),
+  });
+
+  it("reaches apply, whether the kind comes first in its transaction or after other writes", async () => {
+    const scope = await h.directory();
+    const table = `read_probe_${process.pid}_a`;
+    await h.deps.db.execute(sql.raw(`create table ${table} (n int)`));
+    try {
+      const writer = new DirectoryWriter(h.deps.db, h.clock);
+      const results = await Promise.all([
+        writer.runBatched(scope, counting(table), 1),
+        writer.run(scope, (w) => w.tx.execute(sql.raw(`insert into ${table} values (1)`)).then(() => "inserted")),
+        writer.runBatched(scope, counting(table), 2),
+      ]);
+      // The later read runs when its turn comes, after the insert before it.
+      expect(results).toEqual([0, "inserted", 1]);
+    } finally {
+      await h.deps.db.execute(sql.raw(`drop table ${table}`));
+    }
+  });
+
+  it.runIf(onPostgres)("sent before the directory lock is granted, still runs after it and sees what committed meanwhile", async () => {
+    const scope = await h.directory();
+    const table = `read_probe_${process.pid}_b`;
+    const holder = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+    try {
+      await holder.unsafe(`create table ${table} (n int)`);
+      const writer = new DirectoryWriter(h.deps.db, h.clock);
+      let answered = false;
+      let pending!: Promise<number>;
+      await holder.begin(async (tx) => {
+        // Another process writing the same directory holds its lock.
+        await tx`select pg_advisory_xact_lock(hashtextextended(${scope.directoryId}, 0))`;
+        pending = writer.runBatched(scope, counting(table), 1).finally(() => (answered = true));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(answered).toBe(false);
+        await tx.unsafe(`insert into ${table} values (1)`);
+      });
+      expect(await pending).toBe(1);
+    } finally {
+      await holder.unsafe(`drop table if exists ${table}`);
+      await holder.end({ timeout: 5 });
     }
   });
 });

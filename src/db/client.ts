@@ -166,7 +166,7 @@ function preparing(client: Client, policy: PreparePolicy): Client["unsafe"] {
 /**
  * postgres.js's begin() waits for BEGIN's answer before it runs the body: a round trip of its own in
  * every transaction, and a directory's writes, serialized by its lock, pay it in their ceiling (one
- * of seven in a transaction of SCIM creates). Here BEGIN goes out on a reserved connection and the
+ * of six in a transaction of SCIM creates). Here BEGIN goes out on a reserved connection and the
  * body's first statements follow it in the same round trip; they run inside the transaction, as
  * statements on one connection run in order.
  */

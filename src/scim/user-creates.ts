@@ -18,19 +18,23 @@ export interface UserCreate {
   externalId: string | null;
 }
 
-export const scimUserCreates: BatchedWrite<UserCreate, DirectoryUser> = {
+type TakenKeys = Awaited<ReturnType<typeof findTakenUserKeys>>;
+
+export const scimUserCreates: BatchedWrite<UserCreate, DirectoryUser, TakenKeys> = {
   name: "scim user creates",
+  // The uniqueness check shares the directory lock's round trip.
+  read: (tx, scope, batch) =>
+    findTakenUserKeys(
+      tx,
+      scope,
+      batch.map((p) => p.userName),
+      batch.flatMap((p) => (p.externalId ? [p.externalId] : [])),
+    ),
   apply: writeCreates,
 };
 
-/** Checks the batch against stored users and against itself, then writes the creates that remain. */
-async function writeCreates(w: DirectoryWrite, batch: UserCreate[]): Promise<(DirectoryUser | Error)[]> {
-  const taken = await findTakenUserKeys(
-    w.tx,
-    w.scope,
-    batch.map((p) => p.userName),
-    batch.flatMap((p) => (p.externalId ? [p.externalId] : [])),
-  );
+/** Checks the batch against stored users (`taken`) and against itself, then writes the creates that remain. */
+async function writeCreates(w: DirectoryWrite, batch: UserCreate[], taken: TakenKeys): Promise<(DirectoryUser | Error)[]> {
   const outcomes: (DirectoryUser | Error | null)[] = [];
   const accepted: { index: number; idpId: string; resource: Record<string, unknown> }[] = [];
   for (const [index, pending] of batch.entries()) {

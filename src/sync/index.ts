@@ -39,7 +39,7 @@ export class Reconciler {
   }
 
   /** One write of a batched kind: applied in one call with the others of its kind waiting for the directory. */
-  writeBatched<I, R>(scope: DirectoryScope, kind: BatchedWrite<I, R>, input: I): Promise<R> {
+  writeBatched<I, R, P>(scope: DirectoryScope, kind: BatchedWrite<I, R, P>, input: I): Promise<R> {
     return this.writer.runBatched(scope, kind, input);
   }
 

@@ -3,7 +3,7 @@
 // time per process also serializes PGlite's single connection without deadlocks.
 // Waiting writes of one batched kind (see BatchedWrite) are handed over together, so a batch of N
 // writes costs a few set-based statements rather than N times each write's own.
-import type { Db } from "../db/client.js";
+import type { Db, Tx } from "../db/client.js";
 import { DirectoryWrite } from "./directory-write.js";
 import type { DirectoryScope } from "./scope.js";
 
@@ -17,9 +17,15 @@ export type WriteOp<T> = (w: DirectoryWrite) => Promise<T>;
  * alone (an expected refusal found without a failed statement, such as a 404 or 409); a thrown error
  * rolls the shared transaction back, and each write is then retried alone.
  */
-export interface BatchedWrite<I, R> {
+export interface BatchedWrite<I, R, P = undefined> {
   readonly name: string;
-  apply(w: DirectoryWrite, inputs: I[]): Promise<(R | Error)[]>;
+  /**
+   * The read `apply` starts with, given to it as `read`. When the kind comes first in its transaction,
+   * it is sent right behind the directory lock and shares that round trip: statements on one
+   * connection run in order, so it runs once the lock is granted, with a snapshot taken then.
+   */
+  read?(tx: Tx, scope: DirectoryScope, inputs: I[]): Promise<P>;
+  apply(w: DirectoryWrite, inputs: I[], read: P): Promise<(R | Error)[]>;
 }
 
 /** Where "now" comes from, so tests can move time without sleeping. */
@@ -29,7 +35,7 @@ export interface Clock {
 
 interface Job {
   /** A plain unit of work, or one input of a batched kind. */
-  work: { op: WriteOp<unknown> } | { kind: BatchedWrite<unknown, unknown>; input: unknown };
+  work: { op: WriteOp<unknown> } | { kind: BatchedWrite<unknown, unknown, unknown>; input: unknown };
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -82,8 +88,8 @@ export class DirectoryWriter {
   }
 
   /** Runs one write of a batched kind, together with the others of its kind waiting for the directory. */
-  runBatched<I, R>(scope: DirectoryScope, kind: BatchedWrite<I, R>, input: I): Promise<R> {
-    return this.enqueue(scope, { kind: kind as BatchedWrite<unknown, unknown>, input });
+  runBatched<I, R, P>(scope: DirectoryScope, kind: BatchedWrite<I, R, P>, input: I): Promise<R> {
+    return this.enqueue(scope, { kind: kind as BatchedWrite<unknown, unknown, unknown>, input });
   }
 
   private enqueue<T>(scope: DirectoryScope, work: Job["work"]): Promise<T> {
@@ -144,23 +150,22 @@ export class DirectoryWriter {
     let written: Promise<unknown> = Promise.resolve(null);
     try {
       outcomes = await this.db.transaction(async (tx) => {
-        const w = await DirectoryWrite.begin(tx, scope, this.clock.now());
+        const units = unitsOf(batch);
+        const begun = DirectoryWrite.begin(tx, scope, this.clock.now());
+        const first = units[0]!;
+        const firstRead = "kind" in first ? readEarly(first, tx, scope) : null;
+        const w = await begun;
         const out: Outcome[] = [];
-        for (let i = 0; i < batch.length; ) {
-          const work = batch[i]!.work;
-          if ("op" in work) {
-            out.push({ ok: true, value: await work.op(w) });
-            i += 1;
+        for (const unit of units) {
+          if ("op" in unit) {
+            out.push({ ok: true, value: await unit.op(w) });
             continue;
           }
-          // Consecutive writes of one batched kind go to it in one call.
-          let end = i + 1;
-          while (end < batch.length && sameKind(batch[end]!.work, work.kind)) end += 1;
-          const inputs = batch.slice(i, end).map((job) => (job.work as { input: unknown }).input);
-          const results = await work.kind.apply(w, inputs);
-          if (results.length !== inputs.length) throw new Error(`batched write ${work.kind.name} answered ${results.length} of ${inputs.length} inputs`);
+          const { kind, inputs } = unit;
+          const read = unit === first ? await firstRead! : await kind.read?.(tx, scope, inputs);
+          const results = await kind.apply(w, inputs, read);
+          if (results.length !== inputs.length) throw new Error(`batched write ${kind.name} answered ${results.length} of ${inputs.length} inputs`);
           for (const result of results) out.push(result instanceof Error ? { ok: false, error: result } : { ok: true, value: result });
-          i = end;
         }
         written = w.flush().then(
           () => null,
@@ -187,6 +192,26 @@ export class DirectoryWriter {
   }
 }
 
-function sameKind(work: Job["work"], kind: BatchedWrite<unknown, unknown>): boolean {
-  return "kind" in work && work.kind === kind;
+type Unit = { op: WriteOp<unknown> } | { kind: BatchedWrite<unknown, unknown, unknown>; inputs: unknown[] };
+
+/** The batch as the transaction applies it: plain writes one by one, consecutive writes of one batched kind in one call. */
+function unitsOf(batch: Job[]): Unit[] {
+  const units: Unit[] = [];
+  for (const { work } of batch) {
+    const last = units.at(-1);
+    if ("op" in work) units.push({ op: work.op });
+    else if (last && "kind" in last && last.kind === work.kind) last.inputs.push(work.input);
+    else units.push({ kind: work.kind, inputs: [work.input] });
+  }
+  return units;
+}
+
+/**
+ * Sends a batched kind's read before the directory lock is granted (see BatchedWrite.read). It is
+ * awaited only after the lock, so should that fail first, the read's own failure must not go unhandled.
+ */
+function readEarly(unit: { kind: BatchedWrite<unknown, unknown, unknown>; inputs: unknown[] }, tx: Tx, scope: DirectoryScope): Promise<unknown> {
+  const read = unit.kind.read?.(tx, scope, unit.inputs) ?? Promise.resolve(undefined);
+  read.catch(() => {});
+  return read;
 }
