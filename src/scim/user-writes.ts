@@ -6,7 +6,7 @@
 import type { DirectoryUser } from "../model/index.js";
 import { normalizeScimUser, userMappingFor } from "../normalize/index.js";
 import { ops, type BatchedWrite, type DirectoryWrite } from "../sync/index.js";
-import { findUserIdsByUserNames, getUserRows } from "../sync/lookup.js";
+import { findUserIdsByUserNames, getUserRows, type UserRow } from "../sync/lookup.js";
 import { resolveManagerRefs } from "../sync/manager-refs.js";
 import { scimError } from "./errors.js";
 
@@ -16,32 +16,39 @@ export interface UserWrite {
   next(current: Record<string, unknown>): Record<string, unknown>;
 }
 
-export const scimUserWrites: BatchedWrite<UserWrite, DirectoryUser> = {
+export const scimUserWrites: BatchedWrite<UserWrite, DirectoryUser, UserRow[]> = {
   name: "scim user writes",
+  // The first run's users, read behind the directory lock (in its round trip).
+  read: (tx, scope, writes) => getUserRows(tx, scope, runsOf(writes)[0]!.map((write) => write.id)),
   apply: writeUsers,
 };
 
 /**
- * Applies the writes in arrival order. They are cut into runs in which no user appears twice, so each
- * write sees the user as the writes before it left it, and its events come in the same order as
- * applying the writes one by one would emit them.
+ * Applies the writes in arrival order, in runs in which no user appears twice (runsOf), so each write
+ * sees the user as the writes before it left it, and its events come in the same order as applying
+ * the writes one by one would emit them.
  */
-async function writeUsers(w: DirectoryWrite, writes: UserWrite[]): Promise<(DirectoryUser | Error)[]> {
+async function writeUsers(w: DirectoryWrite, writes: UserWrite[], firstRows: UserRow[]): Promise<(DirectoryUser | Error)[]> {
   const out: (DirectoryUser | Error)[] = [];
-  let run: UserWrite[] = [];
-  for (const write of writes) {
-    if (run.some((r) => r.id === write.id)) {
-      out.push(...(await writeRun(w, run)));
-      run = [];
-    }
-    run.push(write);
+  for (const [i, run] of runsOf(writes).entries()) {
+    const rows = i === 0 ? firstRows : await getUserRows(w.tx, w.scope, run.map((write) => write.id));
+    out.push(...(await writeRun(w, run, rows)));
   }
-  if (run.length > 0) out.push(...(await writeRun(w, run)));
   return out;
 }
 
-async function writeRun(w: DirectoryWrite, run: UserWrite[]): Promise<(DirectoryUser | Error)[]> {
-  const rows = new Map((await getUserRows(w.tx, w.scope, run.map((r) => r.id))).map((row) => [row.id, row]));
+/** The writes cut, in order, before each one whose user the current run already holds. */
+function runsOf(writes: UserWrite[]): UserWrite[][] {
+  const runs: UserWrite[][] = [[]];
+  for (const write of writes) {
+    if (runs.at(-1)!.some((r) => r.id === write.id)) runs.push([]);
+    runs.at(-1)!.push(write);
+  }
+  return runs;
+}
+
+async function writeRun(w: DirectoryWrite, run: UserWrite[], stored: UserRow[]): Promise<(DirectoryUser | Error)[]> {
+  const rows = new Map(stored.map((row) => [row.id, row]));
   const outcomes: (DirectoryUser | Error | null)[] = [];
   const next = new Map<number, Record<string, unknown>>();
   for (const [i, write] of run.entries()) {
