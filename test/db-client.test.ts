@@ -3,7 +3,8 @@
 // large values are compressed with lz4.
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { openDatabase, PreparePolicy } from "../src/db/client.js";
+import postgres from "postgres";
+import { openDatabase, PreparePolicy, type Db } from "../src/db/client.js";
 import { rowsOf } from "../src/sync/bulk.js";
 import { onPostgres } from "./harness.js";
 
@@ -105,6 +106,40 @@ describe.runIf(onPostgres)("the Postgres client", () => {
       expect(ids).toEqual([1, 3, 5]);
     } finally {
       await database.db.execute(sql.raw(`drop table if exists ${table}`));
+      await database.close();
+    }
+  });
+
+  it("fails a transaction whose connection is lost, and keeps serving from the pool", async () => {
+    // One connection, so the statements after each loss must get a new one.
+    const database = await openDatabase({ url: process.env.DATABASE_URL, dataDir: "unused", poolSize: 1 });
+    const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+    const backendPid = async (tx: Db) => rowsOf<{ pid: number }>(await tx.execute(sql`select pg_backend_pid() as pid`))[0]!.pid;
+    try {
+      // Lost while the transaction is idle between two statements: the next one is refused, not sent.
+      await expect(
+        database.db.transaction(async (tx) => {
+          await admin`select pg_terminate_backend(${await backendPid(tx)})`;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          await tx.execute(sql`select 1`);
+        }),
+      ).rejects.toMatchObject({ code: "CONNECTION_CLOSED" });
+      // Lost while a statement runs.
+      await expect(
+        database.db.transaction(async (tx) => {
+          const pid = await backendPid(tx);
+          // postgres.js runs a query once it is awaited or executed.
+          setTimeout(() => void admin`select pg_terminate_backend(${pid})`.execute(), 100);
+          await tx.execute(sql`select pg_sleep(5)`);
+        }),
+      ).rejects.toThrow(/terminat|CONNECTION/);
+      // postgres.js may answer the first statement on the reconnected slot with the FATAL error the lost
+      // backend sent before its socket closed (it keeps that error across the reconnect); the next is served.
+      const select42 = async () => rowsOf<{ n: number }>(await database.db.execute(sql`select 42 as n`))[0]!.n;
+      expect(await select42().catch(select42)).toBe(42);
+      expect(await database.db.transaction(async (tx) => rowsOf<{ n: number }>(await tx.execute(sql`select 7 as n`))[0]!.n)).toBe(7);
+    } finally {
+      await admin.end({ timeout: 5 });
       await database.close();
     }
   });

@@ -171,44 +171,88 @@ function preparing(client: Client, policy: PreparePolicy): Client["unsafe"] {
  * statements on one connection run in order.
  */
 async function pipelinedTransaction<R>(pool: Client, policy: PreparePolicy, body: (tx: Client) => R | Promise<R>): Promise<R> {
-  const connection = await pool.reserve();
+  const reserved = await pool.reserve();
+  const link = new ConnectionWatch();
   try {
-    const begun = settled(connection.unsafe("begin").execute());
+    const begun = settled(reserved.unsafe("begin", [], { onexecute: link.attach } as postgres.UnsafeQueryOptions).execute());
     let result: R;
     try {
-      result = await body(transactionClient(connection, policy));
+      result = await Promise.race([body(transactionClient(reserved, policy, link)), link.lost]);
       const failed = await begun;
       if (failed) throw failed;
     } catch (error) {
-      await connection.unsafe("rollback").catch(() => {});
-      throw (await begun) ?? error;
+      if (!link.error) await reserved.unsafe("rollback").catch(() => {});
+      throw link.error ?? (await begun) ?? error;
     }
     // A statement the body did not await may have failed and aborted the transaction: Postgres then
     // answers COMMIT by rolling back, which postgres.js does not report as an error.
-    const commit = await connection.unsafe("commit");
+    if (link.error) throw link.error;
+    const commit = await Promise.race([reserved.unsafe("commit"), link.lost]);
     if (commit.command !== "COMMIT") throw new Error(`COMMIT answered ${commit.command}: a statement of the transaction failed`);
     return result;
   } finally {
-    connection.release();
+    // A lost connection is already back in the pool's care, to be reconnected; releasing it would
+    // hand it out as an open one.
+    if (link.detach()) reserved.release();
+  }
+}
+
+/**
+ * Whether a reserved connection was lost (server restart, terminated backend). postgres.js rejects
+ * the statements in flight then, but one sent afterwards on a reserved connection would be written
+ * to a closed socket (an uncaught error) and never answered. postgres.js's own begin() watches the
+ * connection the same way, through the hooks of the statement that starts the transaction.
+ */
+class ConnectionWatch {
+  error: Error | null = null;
+  private connection: { onclose: ((error: Error) => void) | null } | null = null;
+  private reject: (error: Error) => void = () => {};
+  /** Rejects when the connection is lost; never resolves. */
+  readonly lost = new Promise<never>((_, reject) => (this.reject = reject));
+
+  constructor() {
+    this.lost.catch(() => {});
+  }
+
+  /** postgres.js's onexecute hook: it hands over the connection, and must return it to keep the pipeline going. */
+  readonly attach = <T extends { onclose: ((error: Error) => void) | null }>(connection: T): T => {
+    this.connection = connection;
+    connection.onclose = (error) => {
+      this.error = error;
+      this.reject(error);
+    };
+    return connection;
+  };
+
+  /** Stops watching; true if the connection is still there to be released. */
+  detach(): boolean {
+    if (this.connection) this.connection.onclose = null;
+    return this.error === null;
   }
 }
 
 /** A transaction's client for drizzle: statements prepared by `policy`, nested transactions as savepoints. */
-function transactionClient(connection: postgres.ReservedSql<Record<string, unknown>>, policy: PreparePolicy): Client {
+function transactionClient(connection: postgres.ReservedSql<Record<string, unknown>>, policy: PreparePolicy, link: ConnectionWatch): Client {
   let savepoints = 0;
+  const prepared = preparing(connection, policy);
+  // Nothing is sent on a lost connection (see ConnectionWatch).
+  const send: Client["unsafe"] = (...args) => {
+    if (link.error) throw link.error;
+    return prepared(...args);
+  };
   const client: Client = new Proxy(connection, {
     get(target, key, receiver) {
-      if (key === "unsafe") return preparing(target, policy);
+      if (key === "unsafe") return send;
       if (key === "savepoint") {
         return async (body: (tx: Client) => unknown) => {
           const name = `s${++savepoints}`;
-          await target.unsafe(`savepoint ${name}`);
+          await send(`savepoint ${name}`);
           try {
             const result = await body(client);
-            await target.unsafe(`release savepoint ${name}`);
+            await send(`release savepoint ${name}`);
             return result;
           } catch (error) {
-            await target.unsafe(`rollback to savepoint ${name}`);
+            await send(`rollback to savepoint ${name}`);
             throw error;
           }
         };
