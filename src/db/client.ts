@@ -181,12 +181,12 @@ async function pipelinedTransaction<R>(pool: Client, policy: PreparePolicy, body
       const failed = await begun;
       if (failed) throw failed;
     } catch (error) {
-      if (!link.error) await reserved.unsafe("rollback").catch(() => {});
+      if (!link.error) await Promise.race([reserved.unsafe("rollback"), link.lost]).catch(() => {});
       throw link.error ?? (await begun) ?? error;
     }
+    if (link.error) throw link.error;
     // A statement the body did not await may have failed and aborted the transaction: Postgres then
     // answers COMMIT by rolling back, which postgres.js does not report as an error.
-    if (link.error) throw link.error;
     const commit = await Promise.race([reserved.unsafe("commit"), link.lost]);
     if (commit.command !== "COMMIT") throw new Error(`COMMIT answered ${commit.command}: a statement of the transaction failed`);
     return result;
