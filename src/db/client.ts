@@ -174,7 +174,7 @@ async function pipelinedTransaction<R>(pool: Client, policy: PreparePolicy, body
   const reserved = await pool.reserve();
   const link = new ConnectionWatch();
   try {
-    const begun = settled(reserved.unsafe("begin", [], { onexecute: link.attach } as postgres.UnsafeQueryOptions).execute());
+    const begun = failureOf(reserved.unsafe("begin", [], { onexecute: link.attach } as postgres.UnsafeQueryOptions).execute());
     let result: R;
     try {
       result = await Promise.race([body(transactionClient(reserved, policy, link)), link.lost]);
@@ -263,7 +263,7 @@ function transactionClient(connection: postgres.ReservedSql<Record<string, unkno
   return client;
 }
 
-/** What `statement` failed with, or null; never rejects, so nobody has to be waiting for it. */
-function settled(statement: PromiseLike<unknown>): Promise<unknown> {
-  return Promise.resolve(statement.then(() => null, (error: unknown) => error ?? new Error("statement failed")));
+/** What `statements` failed with, or null; never rejects, so nobody has to be waiting for it. */
+export function failureOf(statements: PromiseLike<unknown>): Promise<unknown> {
+  return Promise.resolve(statements.then(() => null, (error: unknown) => error ?? new Error("statement failed")));
 }

@@ -3,7 +3,7 @@
 // time per process also serializes PGlite's single connection without deadlocks.
 // Waiting writes of one batched kind (see BatchedWrite) are handed over together, so a batch of N
 // writes costs a few set-based statements rather than N times each write's own.
-import type { Db, Tx } from "../db/client.js";
+import { failureOf, type Db, type Tx } from "../db/client.js";
 import { DirectoryWrite } from "./directory-write.js";
 import type { DirectoryScope } from "./scope.js";
 
@@ -167,10 +167,7 @@ export class DirectoryWriter {
           if (results.length !== inputs.length) throw new Error(`batched write ${kind.name} answered ${results.length} of ${inputs.length} inputs`);
           for (const result of results) out.push(result instanceof Error ? { ok: false, error: result } : { ok: true, value: result });
         }
-        written = w.flush().then(
-          () => null,
-          (error: unknown) => error ?? new Error("a write's last statements failed"),
-        );
+        written = failureOf(w.flush());
         return out;
       });
       // A failed last statement left the transaction aborted, so its COMMIT rolled back.
