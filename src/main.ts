@@ -6,6 +6,7 @@ import { createApp } from "./app.js";
 import { createApiKey, ensureInitialApiKey } from "./auth/api-keys.js";
 import { ConfigError, baseUrl, loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./db/client.js";
+import { outlivingLostConnections } from "./db/errors.js";
 import { buildDeps, type Deps } from "./deps.js";
 import { createLogger } from "./log.js";
 import { applyRuntimeSettings } from "./runtime.js";
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
   applyRuntimeSettings(config);
   const log = createLogger(config.LOG_LEVEL);
+  process.on("unhandledRejection", outlivingLostConnections((err) => log.warn({ err }, "database connection lost inside the driver; it reconnects")));
 
   if (command === "migrate") {
     const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DSYNC_DATA_DIR });

@@ -143,4 +143,29 @@ describe.runIf(onPostgres)("the Postgres client", () => {
       await database.close();
     }
   });
+
+  it("starts a transaction that was waiting for the connection another one lost", async () => {
+    // postgres.js strands a reserve that waits while the connection is lost (porsager/postgres#1195);
+    // without asking again, the second transaction would never start.
+    const database = await openDatabase({ url: process.env.DATABASE_URL, dataDir: "unused", poolSize: 1 });
+    const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+    try {
+      let pidOfFirst!: (pid: number) => void;
+      const firstPid = new Promise<number>((resolve) => (pidOfFirst = resolve));
+      // The first holds the only connection, idle in its transaction, until the connection is lost.
+      const first = database.db.transaction(async (tx) => {
+        pidOfFirst(rowsOf<{ pid: number }>(await tx.execute(sql`select pg_backend_pid() as pid`))[0]!.pid);
+        await new Promise(() => {});
+      });
+      const pid = await firstPid;
+      const second = database.db.transaction(async (tx) => rowsOf<{ n: number }>(await tx.execute(sql`select 7 as n`))[0]!.n);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await admin`select pg_terminate_backend(${pid})`;
+      await expect(first).rejects.toMatchObject({ code: "CONNECTION_CLOSED" });
+      expect(await second).toBe(7);
+    } finally {
+      await admin.end({ timeout: 5 });
+      await database.close();
+    }
+  }, 15_000);
 });

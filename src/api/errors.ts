@@ -1,7 +1,7 @@
 // Renders every REST failure as one JSON envelope: { code, message, errors?, request_id }.
 // Unknown errors become a generic 500, logged in full but never echoed.
 import type { Context } from "hono";
-import { asGatewayError, statusOf } from "../errors.js";
+import { asGatewayError, statusOf, UNAVAILABLE_RETRY_AFTER_SECONDS } from "../errors.js";
 import type { ApiEnv } from "./env.js";
 
 export function renderApiError(error: Error, c: Context<ApiEnv>): Response {
@@ -13,6 +13,7 @@ export function renderApiError(error: Error, c: Context<ApiEnv>): Response {
     return c.json(
       { code: known.code, message: known.detail, ...(known.fields.length ? { errors: known.fields } : {}), request_id: requestId },
       status,
+      known.code === "unavailable" ? { "retry-after": String(UNAVAILABLE_RETRY_AFTER_SECONDS) } : {},
     );
   }
   c.get("log")?.error({ err: error }, "unhandled error");

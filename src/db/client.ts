@@ -171,7 +171,7 @@ function preparing(client: Client, policy: PreparePolicy): Client["unsafe"] {
  * statements on one connection run in order.
  */
 async function pipelinedTransaction<R>(pool: Client, policy: PreparePolicy, body: (tx: Client) => R | Promise<R>): Promise<R> {
-  const reserved = await pool.reserve();
+  const reserved = await reserveConnection(pool);
   const link = new ConnectionWatch();
   try {
     const begun = failureOf(reserved.unsafe("begin", [], { onexecute: link.attach } as postgres.UnsafeQueryOptions).execute());
@@ -194,6 +194,30 @@ async function pipelinedTransaction<R>(pool: Client, policy: PreparePolicy, body
     // A lost connection is already back in the pool's care, to be reconnected; releasing it would
     // hand it out as an open one.
     if (link.detach()) reserved.release();
+  }
+}
+
+/** How long a reserve may wait before it is asked for again (see reserveConnection). */
+const RESERVE_RECHECK_MS = 1000;
+
+/**
+ * pool.reserve(), asked for again every RESERVE_RECHECK_MS while it waits. postgres.js 3.4.9 strands a
+ * reserve that waits while a connection is lost: it hands it to that connection's reconnect, which
+ * drops it (porsager/postgres#1195), and it never settles; a directory's writes would queue behind it
+ * for good. A reserve answered after it was given up is released at once.
+ */
+async function reserveConnection(pool: Client): Promise<postgres.ReservedSql<Record<string, unknown>>> {
+  for (;;) {
+    const reserving = pool.reserve();
+    let timer: NodeJS.Timeout | undefined;
+    const recheck = new Promise<null>((resolve) => (timer = setTimeout(resolve, RESERVE_RECHECK_MS, null)));
+    const reserved = await Promise.race([reserving, recheck]);
+    clearTimeout(timer);
+    if (reserved) return reserved;
+    reserving.then(
+      (late) => late.release(),
+      () => {},
+    );
   }
 }
 

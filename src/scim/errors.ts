@@ -1,7 +1,7 @@
 // SCIM error responses (RFC 7644 §3.12): { schemas: [Error], status: "404", scimType?, detail }, always
 // as application/scim+json. The SCIM sub-app's onError renders every failure here, never the REST envelope.
 import type { Context } from "hono";
-import { asGatewayError, GatewayError, statusOf } from "../errors.js";
+import { asGatewayError, GatewayError, statusOf, UNAVAILABLE_RETRY_AFTER_SECONDS } from "../errors.js";
 import type { ScimEnv } from "./env.js";
 
 export const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
@@ -43,6 +43,7 @@ export function renderScimError(error: Error, c: Context<ScimEnv>): Response {
   if (known.code === "unauthorized") headers["www-authenticate"] = 'Bearer realm="scim"';
   const retryAfter = (known.cause as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
   if (known.code === "rate_limited" && retryAfter) headers["retry-after"] = String(retryAfter);
+  if (known.code === "unavailable") headers["retry-after"] = String(UNAVAILABLE_RETRY_AFTER_SECONDS);
   return scimJson(c, scimErrorBody(status, known.detail, known.scimType), status, headers);
 }
 

@@ -174,8 +174,10 @@ export class DirectoryWriter {
       const failure = await written;
       if (failure) throw failure;
     } catch (caught) {
-      // A driver that notices the rolled-back COMMIT (PGlite) throws its own, vaguer error.
-      const error = (await written) ?? caught;
+      // A driver that notices the rolled-back COMMIT (PGlite) throws its own, vaguer error; the last
+      // statements' own failure is known by then. It is not waited for beyond that: on a lost
+      // connection, statements postgres.js still held back are never answered.
+      const error = (await Promise.race([written, new Promise((resolve) => setImmediate(resolve, null))])) ?? caught;
       if (batch.length === 1) return batch[0]!.reject(error);
       // One unit failed and rolled the shared transaction back: run each alone, so only it fails.
       for (const job of batch) await this.commit(scope, [job]);
