@@ -20,12 +20,7 @@ it.runIf(Boolean(process.env.DATABASE_URL))(
     cleanup.push(() => g.dispose());
     const serve = GatewayProcess.start("serve", g.env);
     cleanup.push(() => serve.stop());
-    const deadline = Date.now() + 30_000;
-    while (!/listening on (\S+)/.test(serve.output)) {
-      if (Date.now() > deadline) throw new Error(`serve did not start: ${serve.output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const base = /listening on (\S+)/.exec(serve.output)![1]!;
+    const base = await serve.listening();
     const rest = async (path: string, body: unknown) =>
       (await fetch(`${base}${path}`, { method: "POST", headers: { authorization: `Bearer ${TEST_API_KEY}`, "content-type": "application/json" }, body: JSON.stringify(body) })).json() as Promise<any>;
     const org = await rest("/organizations", { name: "Cut Co" });

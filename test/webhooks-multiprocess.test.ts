@@ -25,12 +25,7 @@ it.runIf(Boolean(process.env.DATABASE_URL))(
     const serve = GatewayProcess.start("serve", g.env);
     const workers = [GatewayProcess.start("worker", g.env), GatewayProcess.start("worker", g.env)];
     for (const p of [serve, ...workers]) cleanup.push(() => p.stop());
-    const deadline = Date.now() + 30_000;
-    while (!/listening on (\S+)/.test(serve.output)) {
-      if (Date.now() > deadline) throw new Error(`serve did not start: ${serve.output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const base = /listening on (\S+)/.exec(serve.output)![1]!;
+    const base = await serve.listening();
     const call = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${base}${path}`, {
         method,

@@ -17,12 +17,7 @@ it("flushes the buffered SCIM request log on SIGTERM", async () => {
   cleanup.push(() => g.dispose());
   const serve = GatewayProcess.start("serve", g.env);
   cleanup.push(() => serve.stop());
-  const deadline = Date.now() + 30_000;
-  while (!/listening on (\S+)/.test(serve.output)) {
-    if (Date.now() > deadline) throw new Error(`serve did not start: ${serve.output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const base = /listening on (\S+)/.exec(serve.output)![1]!;
+  const base = await serve.listening();
   const call = async (path: string, token: string, method = "GET", body?: unknown) => {
     const res = await fetch(`${base}${path}`, {
       method,

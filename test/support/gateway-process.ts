@@ -98,6 +98,17 @@ export class GatewayProcess {
     return new GatewayProcess(child);
   }
 
+  /** The base URL a `serve` or `all` process listens on, once it says so. */
+  async listening(timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = /listening on (\S+)/.exec(this.output);
+      if (match) return match[1]!;
+      if (Date.now() > deadline) throw new Error(`the gateway did not start: ${this.output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** kill -9: no shutdown hook runs, claims stay leased, transactions are cut off. */
   async crash(): Promise<void> {
     this.child.kill("SIGKILL");
