@@ -30,6 +30,8 @@ describe("PreparePolicy", () => {
   });
 });
 
+const backendPid = async (tx: Db) => rowsOf<{ pid: number }>(await tx.execute(sql`select pg_backend_pid() as pid`))[0]!.pid;
+
 describe.runIf(onPostgres)("the Postgres client", () => {
   it("prepares repeated statements, in transactions too, with custom plans", async () => {
     // One connection, so the session settings and prepared statements read back are the ones used.
@@ -114,7 +116,6 @@ describe.runIf(onPostgres)("the Postgres client", () => {
     // One connection, so the statements after each loss must get a new one.
     const database = await openDatabase({ url: process.env.DATABASE_URL, dataDir: "unused", poolSize: 1 });
     const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
-    const backendPid = async (tx: Db) => rowsOf<{ pid: number }>(await tx.execute(sql`select pg_backend_pid() as pid`))[0]!.pid;
     try {
       // Lost while the transaction is idle between two statements: the next one is refused, not sent.
       await expect(
@@ -154,7 +155,7 @@ describe.runIf(onPostgres)("the Postgres client", () => {
       const firstPid = new Promise<number>((resolve) => (pidOfFirst = resolve));
       // The first holds the only connection, idle in its transaction, until the connection is lost.
       const first = database.db.transaction(async (tx) => {
-        pidOfFirst(rowsOf<{ pid: number }>(await tx.execute(sql`select pg_backend_pid() as pid`))[0]!.pid);
+        pidOfFirst(await backendPid(tx));
         await new Promise(() => {});
       });
       const pid = await firstPid;

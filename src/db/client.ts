@@ -146,9 +146,10 @@ type Client = postgres.Sql<Record<string, unknown>>;
  * of its own (pipelinedTransaction).
  */
 function drizzleClient(pool: Client, policy: PreparePolicy): Client {
+  const send = preparing(pool, policy);
   return new Proxy(pool, {
     get(target, key, receiver) {
-      if (key === "unsafe") return preparing(target, policy);
+      if (key === "unsafe") return send;
       if (key === "begin") {
         // drizzle passes the body last, after transaction options it never sets for us.
         return (...args: unknown[]) => pipelinedTransaction(target, policy, args.pop() as (tx: Client) => unknown);

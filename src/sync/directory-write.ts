@@ -29,7 +29,7 @@ interface PendingEvent {
 
 export class DirectoryWrite {
   private pending: PendingEvent[] = [];
-  /** Chunk inserts started but not yet awaited, and the first one's failure. */
+  /** Statements started but not yet awaited (event chunks, the sequence update), and the first one's failure. */
   private inflight: PromiseLike<unknown>[] = [];
   private failure: unknown = null;
 
